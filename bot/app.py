@@ -1,0 +1,95 @@
+"""The one Application factory used by every entry point: polling, webhook, shell, demo, tests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import Context, Services, services_of
+from bot.geo import CityIndex
+from bot.handlers import register_all
+from bot.handlers.common import set_command_menus
+from bot.services.account import Account, LanguageCache
+from bot.services.onboarding import Onboarding
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+OFFLINE_TOKEN = "123456:OFFLINE-cxbot"
+
+_city_indexes: dict[tuple[tuple[str, ...], int], CityIndex] = {}
+
+
+def shared_city_index(countries: tuple[str, ...], min_population: int) -> CityIndex:
+    """One city index per process and configuration (it holds tens of thousands of names)."""
+    key = (countries, min_population)
+    if key not in _city_indexes:
+        _city_indexes[key] = CityIndex(countries, min_population=min_population)
+    return _city_indexes[key]
+
+
+def build_application(
+    settings: Settings,
+    request: BaseRequest | None = None,
+    *,
+    clock: Clock | None = None,
+    rate_limit: bool | None = None,
+    concurrent_updates: bool | int = False,
+) -> Application:
+    """Build the bot. ``request`` replaces the HTTP transport (the offline one in tests, shell
+    and demo); the rate limiter is on by default only for the real network."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token or OFFLINE_TOKEN)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_base_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
+        )
+        .context_types(ContextTypes(context=Context))
+        .concurrent_updates(concurrent_updates)
+        .post_init(start_services)
+        .post_shutdown(stop_services)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit if rate_limit is not None else request is None:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+
+    clock = clock or Clock(settings.tz)
+    db = Database(settings.database_url)
+    cities = shared_city_index(settings.eligible_countries, settings.city_min_population)
+    languages = LanguageCache(db)
+    app.bot_data["services"] = Services(
+        settings=settings,
+        db=db,
+        clock=clock,
+        cities=cities,
+        languages=languages,
+        onboarding=Onboarding(db, cities, clock, settings.eligible_countries, languages.remember),
+        account=Account(db, languages),
+    )
+    register_all(app)
+    return app
+
+
+async def start_services(app: Application) -> None:
+    """post_init: migrate the database, load the city list off the event loop, set menus."""
+    services = services_of(app)
+    await services.db.upgrade()
+    await asyncio.to_thread(services.cities.load)
+    await set_command_menus(app)
+
+
+async def stop_services(app: Application) -> None:
+    """post_shutdown: close the database pool."""
+    await services_of(app).db.dispose()

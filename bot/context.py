@@ -1,0 +1,41 @@
+"""The services every handler needs, and a typed CallbackContext that reaches them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.geo import CityIndex
+from bot.services.account import Account, LanguageCache
+from bot.services.onboarding import Onboarding
+from storage.db import Database
+
+
+@dataclass
+class Services:
+    """Created once per Application; closed in ``post_shutdown``."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    cities: CityIndex
+    languages: LanguageCache
+    onboarding: Onboarding
+    account: Account
+
+
+class Context(CallbackContext[ExtBot, dict, dict, dict]):
+    """CallbackContext with typed access to the services."""
+
+    @property
+    def services(self) -> Services:
+        """The application's services."""
+        return self.application.bot_data["services"]
+
+
+def services_of(app: Application) -> Services:
+    """The services of an application (for entry points and tests)."""
+    return app.bot_data["services"]

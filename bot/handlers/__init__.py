@@ -1,0 +1,29 @@
+"""Thin handlers, one module per feature. ``register_all`` fixes the order in one place."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot.context import Context
+from bot.handlers import account, common, profile, registration
+from bot.handlers.render import send_outcome
+from bot.i18n import _
+from bot.services.ui import Outcome
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """Any callback data no feature claims: a polite refusal, nothing changes."""
+    await send_outcome(update, context, Outcome(toast=_("This button is not valid any more.")))
+
+
+def register_all(app: Application) -> None:
+    """Register every handler. Order matters within group 0: commands and buttons of the
+    features first, then /help and the unknown-command fallback, then free text and media."""
+    common.register(app)  # group -1: language; error handler
+    registration.register(app)
+    profile.register(app)
+    account.register(app)
+    common.register_late(app)
+    registration.register_late(app)
+    app.add_handler(CallbackQueryHandler(stale_button))

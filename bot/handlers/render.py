@@ -1,0 +1,94 @@
+"""Turn a service ``Outcome`` into Bot API calls: answer the button, edit, send, split."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest
+
+from bot.context import Context
+from bot.services.ui import Keyboard, Outcome
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 4096
+
+
+def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    """Inline keyboard for a service keyboard."""
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in keyboard]
+    )
+
+
+_ENTITY_TAIL = re.compile(r"&[#\w]{0,8}$")
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split at line breaks into chunks Telegram accepts (never inside an HTML entity)."""
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = limit
+            tail = _ENTITY_TAIL.search(line[:cut])
+            if tail:
+                cut = tail.start()
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:cut])
+            line = line[cut:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+async def send_outcome(update: Update, context: Context, out: Outcome) -> None:
+    """Carry out everything the service asked for, in order."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(out.toast, show_alert=out.alert)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    bot = context.bot
+    for reply in out.replies:
+        if reply.document is not None:
+            doc = reply.document
+            await bot.send_document(
+                chat.id, InputFile(doc.content, filename=doc.filename), caption=doc.caption or None
+            )
+            continue
+        if reply.edit and query is not None and query.message is not None:
+            try:
+                if reply.markup_only:
+                    await query.edit_message_reply_markup(markup(reply.keyboard))
+                else:
+                    await query.edit_message_text(
+                        split_text(reply.text)[0], reply_markup=markup(reply.keyboard)
+                    )
+                continue
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    continue
+                log.info("could not edit message, sending a new one: %s", exc)
+                if reply.markup_only:
+                    continue
+        chunks = split_text(reply.text)
+        for i, chunk in enumerate(chunks):
+            last = i == len(chunks) - 1
+            await bot.send_message(
+                chat.id, chunk, reply_markup=markup(reply.keyboard) if last else None
+            )

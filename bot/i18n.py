@@ -1,0 +1,136 @@
+"""Gettext catalogs from ``locales/``, the language of the current update, Babel formatting.
+
+The language is kept in a context variable: a group -1 handler sets it once per update (stored
+choice, then Telegram's ``language_code``, then English) and jobs set it from the database with
+:func:`use_language`. ``_()``, ``ngettext()`` and ``N_()`` are the markers ``pybabel extract``
+looks for.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date as _babel_format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from bot import geo
+
+DOMAIN = "cxbot"
+SUPPORTED = ("en", "de")
+DEFAULT = "en"
+
+
+def locales_dir() -> Path:
+    """Where the catalogs are: the source tree's ``locales/`` or the copy inside the wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "locales", here / "locales"):
+        if (candidate / "de" / "LC_MESSAGES" / f"{DOMAIN}.po").exists():
+            return candidate
+    return here.parent / "locales"
+
+
+_current: ContextVar[str] = ContextVar("cxbot_language", default=DEFAULT)
+
+
+@cache
+def translations(lang: str) -> NullTranslations:
+    """Catalog for ``lang``: the compiled ``.mo`` when it is current, else compiled from ``.po``."""
+    base = locales_dir() / lang / "LC_MESSAGES"
+    po, mo = base / f"{DOMAIN}.po", base / f"{DOMAIN}.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as fh:
+            return Translations(fh, domain=DOMAIN)
+    if not po.exists():
+        return NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=lang, domain=DOMAIN)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(buf, domain=DOMAIN)
+
+
+def normalise_language(code: str | None) -> str | None:
+    """``de-AT`` → ``de``; ``None`` for anything we do not speak."""
+    if not code:
+        return None
+    primary = code.replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in SUPPORTED else None
+
+
+def pick_language(stored: str | None, telegram_code: str | None) -> str:
+    """Stored choice → Telegram's language_code → English."""
+    return normalise_language(stored) or normalise_language(telegram_code) or DEFAULT
+
+
+def current_language() -> str:
+    """The language of the update or job being handled."""
+    return _current.get()
+
+
+def set_language(lang: str) -> None:
+    """Set the language for the rest of this task (one update)."""
+    _current.set(lang if lang in SUPPORTED else DEFAULT)
+
+
+@contextmanager
+def use_language(lang: str) -> Iterator[None]:
+    """Temporarily speak ``lang`` (jobs, messages to another user)."""
+    token = _current.set(lang if lang in SUPPORTED else DEFAULT)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str) -> str:
+    """Translate ``message`` into the current language."""
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Translate with plural forms."""
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; translate later with ``_()``."""
+    return message
+
+
+_ = gettext
+
+
+# English dates in the European order ("1 Mar 2027"), as the scheme's participants write them.
+_DATE_LOCALES = {"en": "en_GB", "de": "de_DE"}
+
+
+def format_date(value: date, lang: str | None = None, fmt: str = "medium") -> str:
+    """A date the way the reader writes it (``1 Mar 2027`` / ``01.03.2027``)."""
+    lang = lang or _current.get()
+    return _babel_format_date(value, format=fmt, locale=_DATE_LOCALES.get(lang, lang))
+
+
+def country_name(code: str, lang: str | None = None) -> str:
+    """The CLDR country name in the reader's language."""
+    return geo.country_name(code, lang or _current.get())
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+def language_name(iso: str, lang: str | None = None) -> str:
+    """Name of a spoken language (ISO 639-1) in the reader's language, capitalised."""
+    name = _locale(lang or _current.get()).languages.get(iso, iso)
+    return name[:1].upper() + name[1:]

@@ -1,0 +1,186 @@
+"""Language, pause/resume, privacy: export and erasure of a user's data."""
+
+from __future__ import annotations
+
+import json
+
+from bot.i18n import SUPPORTED, _, set_language
+from bot.services.ui import Button, Document, Outcome, Reply
+from storage import repo
+from storage.db import Database
+from storage.models import ConsentState, utcnow
+
+
+class LanguageCache:
+    """Stored language choices, read once per user and kept up to date by the services.
+
+    The group -1 handler asks it on every update, so it must not cost a query each time.
+    """
+
+    def __init__(self, db: Database, size: int = 50_000) -> None:
+        self.db = db
+        self.size = size
+        self._known: dict[int, str | None] = {}
+
+    async def stored(self, user_id: int) -> str | None:
+        """The user's explicit choice, or None."""
+        try:
+            return self._known[user_id]
+        except KeyError:
+            pass
+        async with self.db.session() as session:
+            user = await repo.get_user(session, user_id=user_id)
+        value = user.language if user else None
+        if len(self._known) >= self.size:
+            self._known.pop(next(iter(self._known)))
+        self._known[user_id] = value
+        return value
+
+    def remember(self, user_id: int, language: str | None) -> None:
+        """Record a change made by this process."""
+        self._known[user_id] = language
+
+
+class Account:
+    """Settings a registered user controls, and their GDPR rights."""
+
+    def __init__(self, db: Database, languages: LanguageCache) -> None:
+        self.db = db
+        self.languages = languages
+
+    def language_menu(self) -> Outcome:
+        """``/language``: the two choices."""
+        return Outcome().add(
+            _("Which language should I use?"),
+            [[Button("English", "lang:en"), Button("Deutsch", "lang:de")]],
+        )
+
+    async def set_language(self, user_id: int, lang: str) -> Outcome:
+        """Store the choice (for consenting users) and answer in the new language."""
+        if lang not in SUPPORTED:
+            return Outcome(toast=_("This button is not valid any more."))
+        async with self.db.session() as session:
+            user = await repo.get_user(session, user_id=user_id)
+            if user is not None and user.consent != ConsentState.DECLINED:
+                user.language = lang
+                user.updated_at = utcnow()
+                await session.commit()
+        self.languages.remember(user_id, lang)
+        set_language(lang)
+        out = Outcome(language=lang)
+        out.replies.append(Reply(_("I will speak English with you from now on."), edit=True))
+        return out
+
+    async def set_paused(self, user_id: int, paused: bool) -> Outcome:
+        """``/pause`` and ``/resume``."""
+        async with self.db.session() as session:
+            user, profile = await repo.get_user_and_profile(session, user_id=user_id)
+            if user is None or profile is None or profile.completed_at is None:
+                return Outcome().add(
+                    _("Please complete your registration first: send /start to continue.")
+                )
+            if user.paused == paused:
+                text = (
+                    _("You are already paused. Send /resume when you want to be matched again.")
+                    if paused
+                    else _("You are already taking part in matching.")
+                )
+                return Outcome().add(text)
+            user.paused = paused
+            user.updated_at = utcnow()
+            await session.commit()
+        if paused:
+            return Outcome().add(
+                _(
+                    "Paused. I will not propose you to anyone or send you new proposals "
+                    "until you send /resume. Your profile stays saved."
+                )
+            )
+        return Outcome().add(_("Welcome back! You take part in matching again."))
+
+    def privacy(self) -> Outcome:
+        """``/privacy``: what is stored, why, for how long, and the user's rights."""
+        return Outcome().add(
+            "\n\n".join(
+                [
+                    _("<b>What I store and why</b>"),
+                    _(
+                        "• Your Telegram id and chosen language: to talk to you.\n"
+                        "• Your consent and when you gave it: the legal basis for everything "
+                        "else (GDPR Art. 6(1)(a)).\n"
+                        "• Your profile (role, name, organisation, country and city, "
+                        "ecosystems, what you offer and seek, languages, availability, "
+                        "motivation, optional e-mail): to find matching partners.\n"
+                        "• Where you are in the conversation: so nothing is lost if you stop "
+                        "halfway."
+                    ),
+                    _(
+                        "Other participants see your organisation, city, country, ecosystems "
+                        "and what you offer and seek in proposals. Your name, Telegram contact "
+                        "and e-mail are shared only when both sides accept a match. Staff of "
+                        "the European Cluster Partnerships running ClusterXchange can see "
+                        "profiles to validate them."
+                    ),
+                    _(
+                        "Your data is kept while you take part and erased when you send "
+                        "/deleteme. /mydata sends you a copy of everything stored about you."
+                    ),
+                ]
+            )
+        )
+
+    async def export(self, user_id: int) -> Outcome:
+        """``/mydata``: every stored row about the user as one JSON document."""
+        async with self.db.session() as session:
+            user, profile = await repo.get_user_and_profile(session, user_id=user_id)
+        if user is None:
+            return Outcome().add(_("I have no data about you."))
+        data = {
+            "exported_at": utcnow().isoformat(),
+            "user": repo.row_to_dict(user),
+            "profile": repo.row_to_dict(profile) if profile else None,
+        }
+        content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+        return Outcome().add(
+            "",
+            document=Document(
+                "cxbot-my-data.json", content, _("All data I have stored about you.")
+            ),
+        )
+
+    def ask_delete(self) -> Outcome:
+        """``/deleteme``: ask for confirmation."""
+        return Outcome().add(
+            _(
+                "This erases your profile and everything else I have stored about you. It "
+                "cannot be undone. Are you sure?"
+            ),
+            [
+                [
+                    Button(_("Yes, erase everything"), "del:yes"),
+                    Button(_("No, keep my data"), "del:no"),
+                ]
+            ],
+        )
+
+    async def delete(self, user_id: int, confirmed: bool) -> Outcome:
+        """Erase every row holding the user's personal data."""
+        if not confirmed:
+            out = Outcome()
+            out.replies.append(Reply(_("Nothing was deleted."), edit=True))
+            return out
+        async with self.db.session() as session:
+            await repo.delete_user(session, user_id=user_id)
+            await session.commit()
+        self.languages.remember(user_id, None)
+        out = Outcome()
+        out.replies.append(
+            Reply(
+                _(
+                    "All your data has been erased. Thank you for your interest in "
+                    "ClusterXchange. Send /start if you ever want to register again."
+                ),
+                edit=True,
+            )
+        )
+        return out

@@ -1,0 +1,61 @@
+"""Rendering a profile for its owner (summary, /profile) in the reader's language."""
+
+from __future__ import annotations
+
+from bot.domain import ECOSYSTEMS, ORG_TYPE_LABELS, ROLE_SHORT
+from bot.i18n import N_, _, country_name, format_date, language_name
+from bot.services.ui import esc
+from storage.models import Profile
+
+# Editable fields, in the order of the conversation, with their labels.
+FIELD_LABELS: dict[str, str] = {
+    "role": N_("Role"),
+    "org_type": N_("Organisation type"),
+    "name": N_("Name"),
+    "organisation": N_("Organisation"),
+    "country": N_("Country"),
+    "city": N_("City"),
+    "ecosystems": N_("Ecosystems"),
+    "offers": N_("Offers"),
+    "seeks": N_("Seeks"),
+    "languages": N_("Languages"),
+    "availability": N_("Availability"),
+    "motivation": N_("Motivation"),
+    "email": N_("E-mail"),
+}
+
+
+def field_value(profile: Profile, key: str) -> str:
+    """One field, formatted and escaped; an em dash when empty."""
+    none = "—"
+    if key == "role":
+        return _(ROLE_SHORT[profile.role]) if profile.role in ROLE_SHORT else none
+    if key == "org_type":
+        return _(ORG_TYPE_LABELS[profile.org_type]) if profile.org_type in ORG_TYPE_LABELS else none
+    if key == "country":
+        return esc(country_name(profile.country)) if profile.country else none
+    if key == "ecosystems":
+        names = [_(ECOSYSTEMS[s]) for s in profile.ecosystems if s in ECOSYSTEMS]
+        return esc(", ".join(names)) if names else none
+    if key == "languages":
+        return esc(", ".join(language_name(c) for c in profile.languages)) or none
+    if key == "availability":
+        if profile.available_from and profile.available_to:
+            return f"{format_date(profile.available_from)} – {format_date(profile.available_to)}"
+        if profile.available_from:
+            return format_date(profile.available_from) + " – …"
+        return none
+    value = getattr(profile, key, None)
+    return esc(value) if value else none
+
+
+def profile_card(profile: Profile, title: str) -> str:
+    """The whole profile as an HTML message."""
+    lines = [f"<b>{esc(title)}</b>", ""]
+    for key, label in FIELD_LABELS.items():
+        value = field_value(profile, key)
+        if key in {"offers", "seeks", "motivation"}:
+            lines.append(f"<b>{esc(_(label))}:</b>\n{value}")
+        else:
+            lines.append(f"<b>{esc(_(label))}:</b> {value}")
+    return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""What a service hands back to a handler: texts (HTML) and buttons, independent of Telegram."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: label and callback data (at most 64 bytes)."""
+
+    label: str
+    data: str
+
+
+Keyboard = list[list[Button]]
+
+
+@dataclass
+class Document:
+    """A file to send."""
+
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+@dataclass
+class Reply:
+    """One message to show. ``edit`` replaces the message whose button was pressed;
+    ``markup_only`` with ``edit`` changes only its buttons."""
+
+    text: str = ""
+    keyboard: Keyboard | None = None
+    edit: bool = False
+    markup_only: bool = False
+    document: Document | None = None
+
+
+@dataclass
+class Outcome:
+    """Everything a handler has to do for one update."""
+
+    replies: list[Reply] = field(default_factory=list)
+    toast: str | None = None
+    alert: bool = False
+    language: str | None = None  # set when the user's language changed
+
+    def add(self, text: str, keyboard: Keyboard | None = None, **kwargs: object) -> Outcome:
+        """Append a reply and return self (for chaining)."""
+        self.replies.append(Reply(text=text, keyboard=keyboard, **kwargs))  # type: ignore[arg-type]
+        return self
+
+
+def esc(value: object) -> str:
+    """Escape user-provided text for HTML messages."""
+    return html.escape(str(value), quote=False)
+
+
+def rows(buttons: list[Button], per_row: int) -> Keyboard:
+    """Lay buttons out ``per_row`` to a row."""
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]

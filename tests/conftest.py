@@ -1,0 +1,105 @@
+"""Shared fixtures: settings on a fresh database, a fixed clock, the offline bot driver.
+
+Database-backed tests run on SQLite always and on PostgreSQL too when
+``CXBOT_TEST_DATABASE_URL`` is set (``db_url`` is parametrised).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
+
+import storage.models  # noqa: F401 - table metadata
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.transport.driver import BotDriver
+from bot.transport.updates import FakeUser
+
+PG_URL = os.environ.get("CXBOT_TEST_DATABASE_URL")
+NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "pg: also runs on PostgreSQL when configured")
+
+
+async def reset_postgres(url: str) -> None:
+    """Drop every table (and Alembic's version table) so each test starts empty."""
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.drop_all)
+        await conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    await engine.dispose()
+
+
+def _db_params() -> list:
+    params = [pytest.param("sqlite", id="sqlite")]
+    if PG_URL:
+        params.append(pytest.param("postgres", id="postgres"))
+    return params
+
+
+@pytest.fixture(params=_db_params())
+async def db_url(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:
+    """A fresh database URL: SQLite file, and PostgreSQL when configured."""
+    if request.param == "postgres":
+        assert PG_URL
+        await reset_postgres(PG_URL)
+        yield PG_URL
+    else:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'cxbot.sqlite3'}"
+
+
+@pytest.fixture
+async def sqlite_url(tmp_path) -> str:
+    """A fresh SQLite database (for tests that need not run twice)."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'cxbot.sqlite3'}"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """Today is 2026-11-21 for every test."""
+    return FixedClock(NOW)
+
+
+def make_settings(url: str, **overrides: object) -> Settings:
+    """Settings that ignore the developer's environment and .env."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=None,
+        database_url=url,
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def bot(sqlite_url: str, clock: FixedClock) -> AsyncIterator[BotDriver]:
+    """The real Application on the offline transport and a fresh SQLite database."""
+    driver = await BotDriver.start(make_settings(sqlite_url), clock=clock)
+    yield driver
+    await driver.stop()
+
+
+@pytest.fixture
+async def any_db_bot(db_url: str, clock: FixedClock) -> AsyncIterator[BotDriver]:
+    """Like ``bot``, on SQLite and (when configured) PostgreSQL."""
+    driver = await BotDriver.start(make_settings(db_url), clock=clock)
+    yield driver
+    await driver.stop()
+
+
+@pytest.fixture
+def anna() -> FakeUser:
+    """An English-speaking participant."""
+    return FakeUser(id=111, first_name="Anna", username="anna_sme", language_code="en-GB")
+
+
+@pytest.fixture
+def jonas() -> FakeUser:
+    """A German-speaking participant (Austrian Telegram client)."""
+    return FakeUser(id=222, first_name="Jonas", username="jonas_at", language_code="de-AT")

@@ -1,0 +1,83 @@
+"""Test helpers: a complete registration, and direct database access for assertions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+
+from bot.context import services_of
+from bot.transport.driver import BotDriver
+from bot.transport.updates import FakeUser
+from storage import repo
+from storage.models import Profile, User
+
+ANSWERS: dict[str, Any] = {
+    "role": "visitor",
+    "org_type": "sme",
+    "name": "Anna Schmidt",
+    "organisation": "Textilwerk Augsburg GmbH",
+    "country": "DE",
+    "city": "Augsburg",
+    "ecosystems": ["4", "12"],  # Digital, Textiles
+    "offers": "Digital twins for textile machines; 3D printing of spare parts",
+    "seeks": "Partners in circular economy and recycled fibres",
+    "languages": ["de", "en"],
+    "available_from": "2027-03-01",
+    "available_to": "30.6.2027",
+    "motivation": "Learn how Portuguese clusters recycle textiles and start a joint project.",
+    "email": "anna@example.org",
+}
+
+
+async def register(bot: BotDriver, user: FakeUser, **overrides: Any) -> None:
+    """Go through the whole registration with ``ANSWERS`` (overridable) and confirm."""
+    a = {**ANSWERS, **overrides}
+    await bot.send(user, "/start")
+    await bot.choose(user, "consent", "yes")
+    await bot.choose(user, "role", a["role"])
+    await bot.choose(user, "org_type", a["org_type"])
+    await bot.send(user, a["name"])
+    await bot.send(user, a["organisation"])
+    await bot.choose(user, "country", a["country"])
+    await bot.send(user, a["city"])
+    for eco in a["ecosystems"]:
+        await bot.choose(user, "ecosystems", eco)
+    await bot.choose(user, "ecosystems", "done")
+    await bot.send(user, a["offers"])
+    await bot.send(user, a["seeks"])
+    for lang in a["languages"]:
+        await bot.choose(user, "languages", lang)
+    await bot.choose(user, "languages", "done")
+    await bot.send(user, a["available_from"])
+    await bot.send(user, a["available_to"])
+    await bot.send(user, a["motivation"])
+    if a["email"]:
+        await bot.send(user, a["email"])
+    else:
+        await bot.choose(user, "email", "skip")
+    await bot.choose(user, "summary", "ok")
+
+
+async def load(bot: BotDriver, user_id: int) -> tuple[User | None, Profile | None]:
+    """The stored user and profile."""
+    async with services_of(bot.app).db.session() as session:
+        return await repo.get_user_and_profile(session, user_id=user_id)
+
+
+async def state(bot: BotDriver, user_id: int) -> str | None:
+    """The conversation step stored for the user."""
+    user, _profile = await load(bot, user_id)
+    return user.state if user else None
+
+
+async def all_rows(bot: BotDriver) -> dict[str, list[tuple]]:
+    """Every row of every table (for "nothing personal remains" assertions)."""
+    from sqlmodel import SQLModel
+
+    out: dict[str, list[tuple]] = {}
+    async with services_of(bot.app).db.session() as session:
+        for name in SQLModel.metadata.tables:
+            result = await session.execute(text(f'SELECT * FROM "{name}"'))
+            out[name] = [tuple(r) for r in result]
+    return out
