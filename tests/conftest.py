@@ -83,6 +83,7 @@ async def bot(sqlite_url: str, clock: FixedClock) -> AsyncIterator[BotDriver]:
     driver = await BotDriver.start(make_settings(sqlite_url), clock=clock)
     yield driver
     await driver.stop()
+    assert driver.errors == [], "a handler raised"
 
 
 @pytest.fixture
@@ -91,15 +92,18 @@ async def any_db_bot(db_url: str, clock: FixedClock) -> AsyncIterator[BotDriver]
     driver = await BotDriver.start(make_settings(db_url), clock=clock)
     yield driver
     await driver.stop()
+    assert driver.errors == [], "a handler raised"
 
 
 @pytest.fixture
 def anna() -> FakeUser:
     """An English-speaking participant."""
-    return FakeUser(id=111, first_name="Anna", username="anna_sme", language_code="en-GB")
+    return FakeUser(id=7_310_042_111, first_name="Anna", username="anna_sme", language_code="en-GB")
 
 
 @pytest.fixture
 def jonas() -> FakeUser:
     """A German-speaking participant (Austrian Telegram client)."""
-    return FakeUser(id=222, first_name="Jonas", username="jonas_at", language_code="de-AT")
+    return FakeUser(
+        id=7_310_042_222, first_name="Jonas", username="jonas_at", language_code="de-AT"
+    )

@@ -30,7 +30,9 @@ ANSWERS: dict[str, Any] = {
 }
 
 
-async def register(bot: BotDriver, user: FakeUser, **overrides: Any) -> None:
+async def register(
+    bot: BotDriver, user: FakeUser, *, confirm: bool = True, **overrides: Any
+) -> None:
     """Go through the whole registration with ``ANSWERS`` (overridable) and confirm."""
     a = {**ANSWERS, **overrides}
     await bot.send(user, "/start")
@@ -56,7 +58,8 @@ async def register(bot: BotDriver, user: FakeUser, **overrides: Any) -> None:
         await bot.send(user, a["email"])
     else:
         await bot.choose(user, "email", "skip")
-    await bot.choose(user, "summary", "ok")
+    if confirm:
+        await bot.choose(user, "summary", "ok")
 
 
 async def load(bot: BotDriver, user_id: int) -> tuple[User | None, Profile | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, CallbackContext
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -45,6 +45,12 @@ class BotDriver:
         self.app = app
         self.transport = transport
         self.updates = UpdateFactory(app.bot, transport)
+        self.errors: list[BaseException] = []  # every exception a handler raised
+        app.add_error_handler(self._record_error)
+
+    async def _record_error(self, _update: object, context: CallbackContext) -> None:
+        if context.error is not None:
+            self.errors.append(context.error)
 
     @classmethod
     async def start(

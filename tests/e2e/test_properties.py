@@ -1,0 +1,105 @@
+"""Property tests: arbitrary text and arbitrary button data at every step never crash the bot,
+and the user always gets an answer."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.context import services_of
+from bot.services.onboarding import STEPS
+from bot.transport.driver import BotDriver
+from bot.transport.updates import FakeUser
+from storage.models import ConsentState, Profile, User, utcnow
+
+ALL_STATES = ["consent", *STEPS, "summary", "edit_menu", "idle"]
+_ids = itertools.count(10_000_000)
+
+FULL_PROFILE = dict(
+    role="both",
+    org_type="cluster",
+    name="Eva",
+    organisation="Cluster",
+    country="SI",
+    city="Ljubljana",
+    ecosystems=["digital"],
+    offers="Robotics",
+    seeks="AI partners",
+    languages=["en", "sl"],
+    available_from=date(2027, 1, 4),
+    available_to=date(2027, 3, 31),
+    motivation="Grow",
+)
+
+
+async def seed(bot: BotDriver, state: str) -> FakeUser:
+    """A fresh user placed directly at ``state`` with a plausible profile."""
+    user = FakeUser(id=next(_ids), language_code="de" if state in STEPS[::2] else "en")
+    async with services_of(bot.app).db.session() as session:
+        consent = ConsentState.PENDING if state == "consent" else ConsentState.GIVEN
+        session.add(User(id=user.id, consent=consent, state=state, state_version=3))
+        await session.flush()
+        if state != "consent":
+            order = ALL_STATES.index(state)
+            fields = (
+                {k: v for i, (k, v) in enumerate(FULL_PROFILE.items()) if i < order - 1}
+                if state in STEPS
+                else FULL_PROFILE
+            )
+            session.add(
+                Profile(
+                    user_id=user.id,
+                    completed_at=utcnow() if state == "idle" else None,
+                    **fields,
+                )
+            )
+        await session.commit()
+    return user
+
+
+def answered(result) -> bool:
+    return bool(result.sent or result.edited or result.toasts)
+
+
+callback_data = st.one_of(
+    st.text(max_size=64),
+    st.builds(
+        lambda v, step, value: f"r:{v}:{step}:{value}",
+        st.integers(min_value=-2, max_value=10**12),
+        st.sampled_from([*ALL_STATES, "x", ""]),
+        st.text(max_size=20),
+    ),
+    st.builds(lambda s: f"prof:{s}", st.text(max_size=20)),
+    st.builds(lambda s: f"lang:{s}", st.text(max_size=5)),
+    st.sampled_from(["del:yes", "del:no", "prof:menu", "prof:edit:name", "r:3:summary:ok"]),
+)
+
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
+@SETTINGS
+@given(text=st.text(min_size=1, max_size=5000))
+async def test_any_text_at_any_step(bot: BotDriver, state: str, text: str) -> None:
+    user = await seed(bot, state)
+    result = await bot.send(user, text)
+    assert answered(result)
+    assert bot.errors == []
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
+@SETTINGS
+@given(data=callback_data)
+async def test_any_button_data_at_any_step(bot: BotDriver, state: str, data: str) -> None:
+    user = await seed(bot, state)
+    result = await bot.press_data(user, data)
+    assert answered(result)
+    assert bot.errors == []
