@@ -46,7 +46,7 @@ async def reach(bot: BotDriver, user: FakeUser, step: str) -> None:
 TEXT_STEPS = ["name", "organisation", "city", "offers", "seeks", "motivation"]
 
 
-@pytest.mark.parametrize("step", TEXT_STEPS + ["available_from", "available_to", "email"])
+@pytest.mark.parametrize("step", [*TEXT_STEPS, "available_from", "available_to", "email"])
 @pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "document", "location"])
 async def test_non_text_is_refused_at_text_steps(
     bot: BotDriver, anna: FakeUser, step: str, kind: str
