@@ -13,7 +13,7 @@ from telegram.request import BaseRequest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, Services, services_of
-from bot.geo import CityIndex
+from bot.geo import CityIndex, resolve_country
 from bot.handlers import register_all
 from bot.handlers.common import set_command_menus
 from bot.services.account import Account, LanguageCache
@@ -87,6 +87,8 @@ async def start_services(app: Application) -> None:
     services = services_of(app)
     await services.db.upgrade()
     await asyncio.to_thread(services.cities.load)
+    # The country-name tables are built on first use; build them off the event loop too.
+    await asyncio.to_thread(resolve_country, "DE", services.settings.eligible_countries)
     await set_command_menus(app)
 
 

@@ -285,7 +285,7 @@ class Onboarding:
         ctx.user.state = state
         ctx.user.state_data = data if data is not None else {}
         self._bump(ctx.user)
-        if state == IDLE:
+        if state in (IDLE, DECLINED):
             return
         ctx.out.replies.append(self._prompt(ctx))
 

@@ -189,7 +189,10 @@ async def test_registered_user_gets_welcome_back(bot: BotDriver, anna: FakeUser)
 async def test_decline_stores_only_the_refusal(bot: BotDriver, anna: FakeUser) -> None:
     await bot.send(anna, "/start ref_fair")
     r = await bot.press(anna, "No, thanks")
-    assert "stored nothing about you except this refusal" in r.text
+    assert r.texts == [
+        "Understood. I have stored nothing about you except this refusal. If you change "
+        "your mind, send /start."
+    ]
     user, profile = await load(bot, anna.id)
     assert profile is None
     assert user is not None and user.consent == "declined"
