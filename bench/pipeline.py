@@ -575,8 +575,10 @@ def main(argv: list[str] | None = None) -> int:
         print_table(result, args.steps or args.profile)
         if profile_text:
             print()
-            print(f"cProfile of one cxbot pass ({result['users']} users), top 25 by "
-                  f"{args.profile_sort}:")
+            print(
+                f"cProfile of one cxbot pass ({result['users']} users), top 25 by "
+                f"{args.profile_sort}:"
+            )
             print(profile_text)
         print(verdict)
     return 0
