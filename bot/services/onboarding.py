@@ -624,6 +624,12 @@ class Onboarding:
         resolution = self.cities.resolve(ctx.profile.country or "", typed)
         if resolution.exact is not None:
             self._set_city(ctx, resolution.exact)
+            # Say what was understood, in the same message as the next question.
+            where = (
+                f"📍 {esc(resolution.exact.name)}, {esc(country_name(ctx.profile.country or ''))}"
+            )
+            if ctx.out.replies:
+                ctx.out.replies[-1].text = where + "\n\n" + ctx.out.replies[-1].text
             return
         ctx.user.state_data = {
             **ctx.user.state_data,

@@ -32,6 +32,7 @@ async def test_full_registration_in_english(any_db_bot: BotDriver, anna: FakeUse
     r = await bot.send(anna, "germany")  # typed, resolved
     assert "In which city or town in Germany" in r.text
     r = await bot.send(anna, "Muenchen")
+    assert r.text.startswith("📍 München, Germany")
     assert "industrial ecosystems" in r.text
     await bot.press(anna, "Digital")
     r = await bot.press(anna, "Textiles")
