@@ -18,6 +18,14 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from rapidfuzz import fuzz, process
 
+from bot.matching.normalise import (
+    GERMAN_LETTERS,
+    compare_form,
+    expand_umlauts,
+    light_fold,
+    normalise,
+)
+
 __all__ = [
     "COSME",
     "DEFAULT_ELIGIBLE",
@@ -45,58 +53,6 @@ DEFAULT_ELIGIBLE: tuple[str, ...] = EU27 + COSME
 """Countries eligible for ClusterXchange by default (EU-27 followed by COSME countries)."""
 
 EARTH_RADIUS_KM = 6371.0088
-
-# --------------------------------------------------------------------------- normalisation
-
-_SPECIAL_LETTERS = str.maketrans(
-    {
-        "ß": "ss",
-        "ẞ": "ss",
-        "æ": "ae",
-        "œ": "oe",
-        "ø": "o",
-        "ł": "l",
-        "đ": "d",
-        "ð": "d",
-        "þ": "th",
-        "ı": "i",
-        "ħ": "h",
-        "ŧ": "t",
-        "ŀ": "l",
-        "ŋ": "n",
-    }
-)
-_NON_WORD = re.compile(r"[\W_]+")
-_UMLAUT_DIGRAPH = re.compile(r"([aou])e")
-_UMLAUT_EXPAND = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
-_GERMAN_LETTERS = frozenset("äöüÄÖÜß")
-
-
-def _light(text: str) -> str:
-    """Casefold, strip diacritics and fold punctuation, but keep 'ae'/'oe'/'ue' digraphs."""
-    text = text.casefold().translate(_SPECIAL_LETTERS)
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
-    # NFKD may expose letters (e.g. from ligatures) that need the special table again.
-    text = text.translate(_SPECIAL_LETTERS)
-    return " ".join(_NON_WORD.sub(" ", text).split())
-
-
-def normalise(text: str) -> str:
-    """Fold for matching: casefold, no diacritics, ß->ss, ae/oe/ue->a/o/u, punctuation->space."""
-    return " ".join(_UMLAUT_DIGRAPH.sub(r"\1", _light(text)).split())
-
-
-def _expand_umlauts(text: str) -> str:
-    """Light-fold text after writing German umlauts as digraphs (München -> muenchen)."""
-    return _light(unicodedata.normalize("NFC", text.casefold()).translate(_UMLAUT_EXPAND))
-
-
-def _compare_form(text: str) -> str:
-    """Casefold and fold punctuation but keep diacritics (for 'typed exactly like this')."""
-    return " ".join(_NON_WORD.sub(" ", unicodedata.normalize("NFC", text.casefold())).split())
-
 
 # --------------------------------------------------------------------------- countries
 
@@ -698,7 +654,7 @@ class CityIndex:
             shown = city
             if score >= _CITY_ALT_NAME_MIN_SCORE and main_score < score - _CITY_MAIN_NAME_SLACK:
                 alternative = self._display(slot, key, text)
-                if any(ch in _GERMAN_LETTERS for ch in alternative.name):
+                if any(ch in GERMAN_LETTERS for ch in alternative.name):
                     shown = alternative
             candidates.append(shown)
         return CityResolution(None, self._disambiguate(candidates))
@@ -708,10 +664,10 @@ class CityIndex:
         found = data.exact.get(query)
         if found is None or isinstance(found, int):
             return found
-        raw_light = _light(raw)
+        raw_light = light_fold(raw)
         for slot in found:  # most populous first
             for spelling in self._spellings[slot]:
-                if _light(spelling) == raw_light or _expand_umlauts(spelling) == raw_light:
+                if light_fold(spelling) == raw_light or expand_umlauts(spelling) == raw_light:
                     return slot
         return found[0]
 
@@ -746,25 +702,25 @@ class CityIndex:
         spellings = [s for s in self._spellings[slot] if normalise(s) == key]
         if not spellings:
             return city
-        raw_cmp = _compare_form(raw)
-        raw_light = _light(raw)
+        raw_cmp = compare_form(raw)
+        raw_light = light_fold(raw)
         raw_has_diacritics = not raw_cmp.isascii()
         main = city.name
 
         def rank(item: tuple[int, str]) -> tuple[int, int, int]:
             index, spelling = item
             fancy = not spelling.isascii()
-            umlaut = any(ch in _GERMAN_LETTERS for ch in spelling)
-            light = _light(spelling)
-            if raw_has_diacritics and _compare_form(spelling) == raw_cmp:
+            umlaut = any(ch in GERMAN_LETTERS for ch in spelling)
+            light = light_fold(spelling)
+            if raw_has_diacritics and compare_form(spelling) == raw_cmp:
                 tier = 0  # typed exactly, diacritics included ("münchen" -> "München")
             elif spelling == main and light == raw_light:
                 tier = 1  # the GeoNames main name ("Munich", "Koln" -> "Köln")
-            elif umlaut and _expand_umlauts(spelling) == raw_light:
+            elif umlaut and expand_umlauts(spelling) == raw_light:
                 tier = 2  # umlaut written as digraph ("Muenchen" -> "München")
             elif umlaut and light == raw_light:
                 tier = 3  # umlaut dropped ("Munchen" -> "München")
-            elif _compare_form(spelling) == raw_cmp:
+            elif compare_form(spelling) == raw_cmp:
                 tier = 4  # typed exactly ("Wien", "Cologne")
             elif light == raw_light:
                 tier = 5 if fancy else 6

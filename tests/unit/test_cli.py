@@ -91,3 +91,20 @@ def test_python_m_bot_and_demo_run(tmp_path) -> None:
     assert "Willkommen bei ClusterXchange" in result.stdout
     assert "Your profile is complete" in result.stdout
     assert "Demo finished" in result.stdout
+
+
+def test_shell_presses_numbered_buttons(tmp_path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shell.sqlite3'}"
+    script = "/start\n#1\n#2\n:sticker\nJonas\n:quit\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "shell", "--name", "Jonas", "--lang", "de-AT"],
+        input=script, capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CXBOT_DATABASE_URL": url},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[1] Einverstanden" in out
+    assert "✅ Einverstanden" in out  # button 1 pressed
+    assert "✅ Gastgeber" in out  # button 2 of the role question
+    assert "Bitte nutzen Sie die Schaltflächen unten." in out  # the sticker
+    assert (tmp_path / "shell.sqlite3").exists()  # the configured database was used

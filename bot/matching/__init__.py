@@ -1,0 +1,1 @@
+"""The matching engine: pure Python, no Telegram and no database."""
