@@ -32,11 +32,6 @@ async def get_user_and_profile(
     return row[0], row[1]
 
 
-async def get_profile(session: AsyncSession, *, user_id: int) -> Profile | None:
-    """The profile row, or None."""
-    return await session.get(Profile, user_id)
-
-
 async def delete_user(session: AsyncSession, *, user_id: int) -> None:
     """Erase every row holding this user's personal data (children first)."""
     await session.execute(delete(Profile).where(Profile.user_id == user_id))

@@ -74,6 +74,7 @@ class Ctx:
     profile: Profile
     out: Outcome
     username: str | None = None
+    new_profile: bool = False
 
 
 class Onboarding:
@@ -103,6 +104,8 @@ class Onboarding:
             if user is None:
                 user = User(id=user_id)
                 session.add(user)
+                if self._on_language:
+                    self._on_language(user_id, None)  # a new user has no stored choice
             payload = (payload or "").strip()[:64] or None
             if user.consent != ConsentState.GIVEN:
                 user.state = CONSENT
@@ -202,7 +205,14 @@ class Onboarding:
                 return self._stale(user, profile, data, session)
             if profile is None and step != CONSENT:
                 return Outcome(toast=_("This button is not valid any more."))
-            ctx = Ctx(session, user, profile or Profile(user_id=user.id), Outcome(), username)
+            ctx = Ctx(
+                session,
+                user,
+                profile or Profile(user_id=user.id),
+                Outcome(),
+                username,
+                new_profile=profile is None,
+            )
             handler = self._button_handlers().get(step)
             if handler is None:
                 return Outcome(toast=_("This button is not valid any more."))
@@ -691,11 +701,8 @@ class Onboarding:
             user.consent, user.consent_at = ConsentState.GIVEN, utcnow()
             user.start_payload = user.state_data.get("payload")
             user.username = ctx.username[:64] if ctx.username else None
-            profile = await repo.get_profile(ctx.session, user_id=user.id)
-            if profile is None:
-                profile = Profile(user_id=user.id)
-                ctx.session.add(profile)
-            ctx.profile = profile
+            if ctx.new_profile:  # on_button already looked: no profile row yet
+                ctx.session.add(ctx.profile)
             ctx.out.add(_("Thank you! Let's build your profile. It takes about five minutes."))
             self._goto(ctx, STEPS[0])
         elif value == "no":
