@@ -7,6 +7,7 @@ import asyncio
 import logging
 import secrets
 import sys
+from datetime import date
 
 from bot.config import Settings, SettingsError, load_settings
 
@@ -37,6 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--database", help="database URL (default: a temporary SQLite file)", default=None
     )
+    match = sub.add_parser(
+        "match", help="rank the best peers for every record of a profile file (no database)"
+    )
+    match.add_argument("file", help="CSV or JSON Lines in the interchange format")
+    match.add_argument("--top", type=int, default=5, help="peers per record (default 5)")
+    match.add_argument("--json", action="store_true", help="JSON Lines instead of a table")
+    match.add_argument("--lang", choices=("en", "de"), default="en", help="language of the reasons")
+    match.add_argument("--today", help="reference date YYYY-MM-DD (default: today)")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations (also done at every start)")
@@ -105,6 +114,57 @@ async def _upgrade(settings: Settings) -> int:
     return 0
 
 
+def _match(settings: Settings, args: argparse.Namespace) -> int:
+    """Rank peers for every record of a file and print them; problems go to stderr."""
+    import json
+    from pathlib import Path
+
+    from bot.matching.engine import MatchIndex
+    from bot.matching.explain import explain
+    from bot.matching.interchange import read_profiles
+    from bot.matching.vocabulary import Vocabulary
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+        today = date.fromisoformat(args.today) if args.today else _today(settings)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"cxbot: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    if args.top < 1:
+        print("cxbot: --top must be at least 1", file=sys.stderr)
+        return 2
+    result = read_profiles(text, settings.eligible_countries)
+    for problem in result.problems:
+        print(f"{args.file}:{problem.line}: {problem.reason}", file=sys.stderr)
+    vocabulary = Vocabulary.load()
+    index = MatchIndex([r.participant() for r in result.records], vocabulary, today=today)
+    names = {r.id: r for r in result.records}
+    for record in result.records:
+        proposals = index.propose(record.id, args.top)
+        if args.json:
+            matches = [
+                {"id": p.key, "score": p.score, "why": explain(p.reasons, vocabulary, args.lang)}
+                for p in proposals
+            ]
+            print(json.dumps({"id": record.id, "matches": matches}, ensure_ascii=False))
+            continue
+        print(f"{record.id}  {record.organisation} ({record.country}, {record.role})")
+        if not proposals:
+            print(f"    no admissible peer: {index.why_none(record.id)}")
+        for p in proposals:
+            peer = names[p.key]
+            why = "; ".join(explain(p.reasons, vocabulary, args.lang)[:2])
+            print(f"    {p.score:5.1f}  {p.key}  {peer.organisation} ({peer.country})  {why}")
+    return 0 if result.records else 1
+
+
+def _today(settings: Settings) -> date:
+    """Today in the configured time zone."""
+    from bot.clock import Clock
+
+    return Clock(settings.tz).today()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``cxbot`` console script."""
     args = _parser().parse_args(argv)
@@ -124,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         return _webhook(settings, args)
     if args.command == "db":
         return asyncio.run(_upgrade(settings))
+    if args.command == "match":
+        return _match(settings, args)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.ERROR)
     if args.command == "shell":
         from bot.shell import run_shell

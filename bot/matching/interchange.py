@@ -111,6 +111,7 @@ def _known_languages() -> frozenset[str]:
 
 
 _SPLIT = re.compile(r"[;,|]")
+_SPLIT_NAMES = re.compile(r"[;|]")  # ecosystem names contain commas
 
 
 def _parse_date(value: str, name: str) -> date | None:
@@ -142,7 +143,7 @@ def validate(raw: dict[str, object], line: int, eligible: Sequence[str]) -> Prof
     if country not in eligible:
         raise ValueError(f"country {country!r} is not eligible")
     ecosystems: list[str] = []
-    for name in filter(None, (p.strip() for p in _SPLIT.split(row["ecosystems"]))):
+    for name in filter(None, (p.strip() for p in _SPLIT_NAMES.split(row["ecosystems"]))):
         slug = ecosystem_aliases().get(normalise(name))
         if slug is None:
             raise ValueError(f"unknown ecosystem {name!r}")

@@ -28,3 +28,12 @@ def test_distinct_words_stay_distinct() -> None:
 
 def test_expand_umlauts() -> None:
     assert expand_umlauts("München") == "muenchen"
+
+
+def test_content_words_drop_function_words_in_both_languages() -> None:
+    from bot.matching.normalise import content_words
+
+    assert content_words("We are looking for partners in the textile industry") == (
+        "textile industry"
+    )
+    assert content_words("Wir suchen Partner für die Textilindustrie") == "textilindustrie"

@@ -1,0 +1,65 @@
+"""Explanations of a proposal in the reader's language, from what actually matched."""
+
+from __future__ import annotations
+
+from bot.domain import ECOSYSTEMS
+from bot.i18n import _, format_date, language_name, use_language
+from bot.matching.engine import Reasons
+from bot.matching.vocabulary import Vocabulary
+
+
+def explain(reasons: Reasons, vocabulary: Vocabulary, lang: str) -> list[str]:
+    """One line per reason, most important first (plain text, no markup)."""
+
+    def concepts(ids: tuple[str, ...]) -> str:
+        return ", ".join(vocabulary.label(c, lang) for c in ids)
+
+    with use_language(lang):
+        lines: list[str] = []
+        if reasons.they_offer_you_seek:
+            lines.append(
+                _("They offer what you seek: {topics}").format(
+                    topics=concepts(reasons.they_offer_you_seek)
+                )
+            )
+        if reasons.you_offer_they_seek:
+            lines.append(
+                _("You offer what they seek: {topics}").format(
+                    topics=concepts(reasons.you_offer_they_seek)
+                )
+            )
+        extra = tuple(
+            c
+            for c in reasons.shared_concepts
+            if c not in reasons.they_offer_you_seek and c not in reasons.you_offer_they_seek
+        )
+        if extra:
+            lines.append(_("You both work on: {topics}").format(topics=concepts(extra)))
+        if reasons.shared_ecosystems:
+            lines.append(
+                _("Shared ecosystems: {ecosystems}").format(
+                    ecosystems=", ".join(_(ECOSYSTEMS[e]) for e in reasons.shared_ecosystems)
+                )
+            )
+        if reasons.shared_languages:
+            lines.append(
+                _("Common languages: {languages}").format(
+                    languages=", ".join(language_name(c, lang) for c in reasons.shared_languages)
+                )
+            )
+        if reasons.window is not None:
+            start, end = reasons.window
+            if end is None:
+                lines.append(
+                    _("Both available from {start}").format(start=format_date(start, lang))
+                )
+            else:
+                lines.append(
+                    _("Both available {start} – {end}").format(
+                        start=format_date(start, lang), end=format_date(end, lang)
+                    )
+                )
+        lines.append(
+            _("You would visit them.") if reasons.you_visit else _("They would visit you.")
+        )
+        return lines
