@@ -16,7 +16,9 @@ from bot.context import Context, Services, services_of
 from bot.geo import CityIndex, resolve_country
 from bot.handlers import register_all
 from bot.handlers.common import set_command_menus
+from bot.matching.vocabulary import Vocabulary
 from bot.services.account import Account, LanguageCache
+from bot.services.matchmaking import Matchmaking
 from bot.services.onboarding import Onboarding
 from storage.db import Database
 
@@ -77,6 +79,9 @@ def build_application(
         languages=languages,
         onboarding=Onboarding(db, cities, clock, settings.eligible_countries, languages.remember),
         account=Account(db, languages),
+        matchmaking=Matchmaking(
+            db, clock, Vocabulary.load(), answer_days=settings.proposal_answer_days
+        ),
     )
     register_all(app)
     return app

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Brussels"
     webhook_secret: str | None = None
     city_min_population: int = Field(default=5000, ge=500)
+    # Days a participant has to answer a proposal before one nudge, and as long again before
+    # it expires; how often the periodic job looks for due nudges and expiries.
+    proposal_answer_days: float = Field(default=5.0, gt=0)
+    dispatch_interval_seconds: int = Field(default=600, ge=5)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

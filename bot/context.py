@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.geo import CityIndex
 from bot.services.account import Account, LanguageCache
+from bot.services.matchmaking import Matchmaking
 from bot.services.onboarding import Onboarding
 from storage.db import Database
 
@@ -25,6 +26,7 @@ class Services:
     languages: LanguageCache
     onboarding: Onboarding
     account: Account
+    matchmaking: Matchmaking
 
 
 class Context(CallbackContext[ExtBot, dict, dict, dict]):

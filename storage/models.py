@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -38,6 +38,8 @@ class User(SQLModel, table=True):
     state_data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     paused: bool = False
     start_payload: str | None = Field(default=None, max_length=64)
+    # When the bot last sent proposals the user did not ask for (at most one such message a day).
+    pushed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -73,5 +75,47 @@ class Profile(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-# Tables whose rows carry a user's personal data, with the column that names the user.
-PERSONAL_TABLES: dict[str, str] = {"user": "id", "profile": "user_id"}
+# Tables whose rows carry a user's personal data, with the columns that name the user.
+PERSONAL_TABLES: dict[str, tuple[str, ...]] = {"user": ("id",), "profile": ("user_id",)}
+
+
+class ProposalSide:
+    """Values of ``Proposal.a_status`` / ``b_status``: one side's view of a proposal."""
+
+    NEW = "new"  # not shown to this side yet
+    SHOWN = "shown"  # shown (or pushed), no answer yet
+    INTERESTED = "interested"
+    DECLINED = "declined"
+    EXPIRED = "expired"  # no answer in time
+
+
+class Proposal(SQLModel, table=True):
+    """A proposed pair. ``a_id`` < ``b_id``; a pair exists once and is never proposed again."""
+
+    __table_args__ = (
+        UniqueConstraint("a_id", "b_id", name="uq_proposal_pair"),
+        Index("ix_proposal_b_id", "b_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    a_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    )
+    b_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    )
+    score: float = 0.0
+    a_status: str = Field(default=ProposalSide.NEW, max_length=16)
+    b_status: str = Field(default=ProposalSide.NEW, max_length=16)
+    a_shown_at: datetime | None = None
+    b_shown_at: datetime | None = None
+    a_nudged_at: datetime | None = None
+    b_nudged_at: datetime | None = None
+    decline_reason: str | None = Field(default=None, max_length=32)
+    matched_at: datetime | None = None
+    closed_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+PERSONAL_TABLES["proposal"] = ("a_id", "b_id")

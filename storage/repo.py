@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from storage.models import PERSONAL_TABLES, Profile, User
+from storage.models import PERSONAL_TABLES, Profile, Proposal, User
 
 
 async def get_user(session: AsyncSession, *, user_id: int) -> User | None:
@@ -34,7 +35,11 @@ async def get_user_and_profile(
 
 async def delete_user(session: AsyncSession, *, user_id: int) -> None:
     """Erase every row holding this user's personal data (children first)."""
-    await session.execute(delete(Profile).where(Profile.user_id == user_id))
+    for table_name, columns in PERSONAL_TABLES.items():
+        if table_name == "user":
+            continue
+        table = SQLModel.metadata.tables[table_name]
+        await session.execute(delete(table).where(or_(*(table.c[c] == user_id for c in columns))))
     await session.execute(delete(User).where(User.id == user_id))
 
 
@@ -49,11 +54,56 @@ def row_to_dict(row: SQLModel) -> dict[str, Any]:
 async def count_rows_of_user(session: AsyncSession, *, user_id: int) -> int:
     """How many rows in the personal-data tables still name this user."""
     total = 0
-    for table_name, column in PERSONAL_TABLES.items():
+    for table_name, columns in PERSONAL_TABLES.items():
         table = SQLModel.metadata.tables[table_name]
+        condition = or_(*(table.c[c] == user_id for c in columns))
         total += (
-            await session.execute(
-                select(func.count()).select_from(table).where(table.c[column] == user_id)
-            )
+            await session.execute(select(func.count()).select_from(table).where(condition))
         ).scalar_one()
     return total
+
+
+async def completed_participants(session: AsyncSession) -> list[tuple[User, Profile]]:
+    """Every user with a complete profile (the matching population)."""
+    rows = await session.execute(
+        select(User, Profile)
+        .join(Profile, Profile.user_id == User.id)
+        .where(Profile.completed_at.is_not(None))  # type: ignore[union-attr]
+    )
+    return [(u, p) for u, p in rows.all()]
+
+
+async def population_fingerprint(session: AsyncSession) -> tuple:
+    """Changes whenever a complete profile or its owner's flags change."""
+    row = (
+        await session.execute(
+            select(func.count(), func.max(Profile.updated_at), func.max(User.updated_at))
+            .select_from(User)
+            .join(Profile, Profile.user_id == User.id)
+            .where(Profile.completed_at.is_not(None))  # type: ignore[union-attr]
+        )
+    ).one()
+    return tuple(row)
+
+
+async def proposals_of(session: AsyncSession, *, user_id: int) -> list[Proposal]:
+    """Every proposal the user is part of."""
+    rows = await session.execute(
+        select(Proposal).where(or_(Proposal.a_id == user_id, Proposal.b_id == user_id))
+    )
+    return list(rows.scalars())
+
+
+async def get_proposal(session: AsyncSession, *, proposal_id: int) -> Proposal | None:
+    """One proposal by id."""
+    return await session.get(Proposal, proposal_id)
+
+
+async def open_proposals_shown_before(session: AsyncSession, *, before: datetime) -> list[Proposal]:
+    """Open proposals with a side that was shown before ``before`` and has not answered."""
+    side_a = (Proposal.a_status == "shown") & (Proposal.a_shown_at <= before)
+    side_b = (Proposal.b_status == "shown") & (Proposal.b_shown_at <= before)
+    rows = await session.execute(
+        select(Proposal).where(Proposal.closed_at.is_(None), or_(side_a, side_b))  # type: ignore[union-attr]
+    )
+    return list(rows.scalars())

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import Context
-from bot.handlers import account, common, profile, registration
+from bot.handlers import account, common, matching, profile, registration
 from bot.handlers.render import send_outcome
 from bot.i18n import _
 from bot.services.ui import Outcome
@@ -24,6 +24,7 @@ def register_all(app: Application) -> None:
     registration.register(app)
     profile.register(app)
     account.register(app)
+    matching.register(app)
     common.register_late(app)
     registration.register_late(app)
     app.add_handler(CallbackQueryHandler(stale_button))

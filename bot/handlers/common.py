@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 # The command menu, in the order Telegram shows it.
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Register or continue")),
+    ("matches", N_("Your proposed partners")),
     ("profile", N_("Show and edit your profile")),
     ("pause", N_("Take a break from matching")),
     ("resume", N_("Take part in matching again")),

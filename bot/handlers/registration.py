@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import Context
+from bot.handlers.matching import announce_newcomer
 from bot.handlers.render import send_outcome
 
 
@@ -45,6 +46,8 @@ async def button(update: Update, context: Context) -> None:
     user = update.effective_user
     out = await context.services.onboarding.on_button(user.id, query.data or "", user.username)
     await send_outcome(update, context, out)
+    if out.completed:
+        await announce_newcomer(context, user.id)
 
 
 def register(app: Application) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import Context
-from bot.services.ui import Keyboard, Outcome
+from bot.services.ui import Keyboard, Outcome, Reply
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 4096
@@ -92,3 +92,29 @@ async def send_outcome(update: Update, context: Context, out: Outcome) -> None:
             await bot.send_message(
                 chat.id, chunk, reply_markup=markup(reply.keyboard) if last else None
             )
+
+
+async def send_notices(bot: Bot, notices: list) -> int:
+    """Messages to other users (proposals, introductions, nudges); returns how many arrived.
+
+    A user who blocked the bot or deleted the chat must not break anyone else's update.
+    """
+    sent = 0
+    for notice in notices:
+        for reply in notice.replies:
+            try:
+                await _send(bot, notice.chat_id, reply)
+                sent += 1
+            except TelegramError as exc:
+                log.info("could not reach chat %s: %s", notice.chat_id, exc)
+                break
+    return sent
+
+
+async def _send(bot: Bot, chat_id: int, reply: Reply) -> None:
+    chunks = split_text(reply.text)
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        await bot.send_message(
+            chat_id, chunk, reply_markup=markup(reply.keyboard) if last else None
+        )

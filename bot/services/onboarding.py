@@ -846,6 +846,7 @@ class Onboarding:
         p.updated_at = utcnow()
         self._goto(ctx, IDLE)
         if first_time:
+            ctx.out.completed = True
             ctx.out.add(
                 _("Thank you, {name}! Your profile is complete.").format(name=esc(p.name or ""))
                 + "\n\n"
@@ -880,6 +881,7 @@ class Onboarding:
         if not registered:
             lines.append(_("/start: register or continue your registration"))
         lines += [
+            _("/matches: your proposed partners"),
             _("/profile: show and edit your profile"),
             _("/pause: take a break from matching"),
             _("/resume: take part in matching again"),

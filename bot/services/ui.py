@@ -46,6 +46,7 @@ class Outcome:
     toast: str | None = None
     alert: bool = False
     language: str | None = None  # set when the user's language changed
+    completed: bool = False  # the user has just completed their profile
 
     def add(self, text: str, keyboard: Keyboard | None = None, **kwargs: object) -> Outcome:
         """Append a reply and return self (for chaining)."""
