@@ -20,7 +20,7 @@ from bot.matching.vocabulary import Vocabulary
 from bot.services.ui import Button, Keyboard, Outcome, Reply, esc
 from storage import repo
 from storage.db import Database
-from storage.models import Profile, Proposal, User, utcnow
+from storage.models import Profile, Proposal, User
 from storage.models import ProposalSide as Side
 
 # How the peer's role reads on a card: the reader visits a host, or hosts a visitor.
@@ -154,7 +154,7 @@ class Matchmaking:
                 proposal = Proposal(a_id=a, b_id=b, score=best[0].score)
                 session.add(proposal)
             if _mine(proposal, user_id)[0] == Side.NEW:  # the answer time starts now
-                _set_mine(proposal, user_id, Side.SHOWN, shown=utcnow())
+                _set_mine(proposal, user_id, Side.SHOWN, shown=self.clock.now())
             await session.commit()
         return Outcome(replies=[self._card(pop, proposal, user_id)])
 
@@ -251,7 +251,7 @@ class Matchmaking:
                 return Outcome(toast=_("You have already answered this proposal.")), []
             if other not in pop.rows:
                 return Outcome(toast=_("This proposal is not available any more.")), []
-            now = utcnow()
+            now = self.clock.now()
             notices: list[Notice] = []
             out = Outcome()
             if action == "i":
@@ -369,7 +369,7 @@ class Matchmaking:
         if user_id not in pop.rows:
             return []
         index = pop.index
-        now = utcnow()
+        now = self.clock.now()
         notices: list[Notice] = []
         candidates = index.propose(_key(user_id), 20)
         async with self.db.session() as session:
@@ -402,7 +402,7 @@ class Matchmaking:
 
     async def dispatch_due(self) -> list[Notice]:
         """One nudge after the answer time, expiry after twice that; tell whoever waited."""
-        now = utcnow()
+        now = self.clock.now()
         pop = await self.population()
         notices: list[Notice] = []
         async with self.db.session() as session:

@@ -1,0 +1,182 @@
+"""Proposals through the real Application: cards, mutual consent, introductions, refusals,
+nudges and expiry, newcomer pushes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.context import services_of
+from bot.handlers.matching import dispatch
+from bot.transport.driver import BotDriver
+from bot.transport.updates import FakeUser
+from storage.models import Proposal
+from tests.helpers import register
+
+RITA = FakeUser(id=7_310_042_333, first_name="Rita", username="rita_pt", language_code="pt")
+RITA_ANSWERS = dict(
+    role="host",
+    org_type="cluster",
+    name="Rita Sousa",
+    organisation="Cluster Têxtil Portugal",
+    country="PT",
+    city="Porto",
+    ecosystems=["12"],
+    offers="Wir zeigen Textilrecycling und Recyclingfasern aus Alttextilien.",
+    seeks="Partners for digital twins of weaving machines.",
+    languages=["en"],
+    available_from="2027-04-01",
+    available_to="2027-09-30",
+    motivation="Find partners for a joint circular textiles project.",
+    email="rita@example.pt",
+)
+
+
+async def proposals(bot: BotDriver) -> list[Proposal]:
+    async with services_of(bot.app).db.session() as session:
+        return list((await session.execute(select(Proposal))).scalars())
+
+
+async def pair(bot: BotDriver, anna: FakeUser) -> None:
+    """Anna (visitor, DE) registers, then Rita (host, PT) joins and is pushed to Anna."""
+    await register(bot, anna)
+    await register(bot, RITA, **RITA_ANSWERS)
+
+
+async def test_a_newcomer_is_pushed_to_whom_it_fits(bot: BotDriver, anna: FakeUser) -> None:
+    await register(bot, anna)
+    before = len(bot.transport.messages(anna.id))
+    await register(bot, RITA, **RITA_ANSWERS)
+    pushed = bot.transport.messages(anna.id)[before:]
+    assert len(pushed) == 1
+    card = pushed[0].text or ""
+    assert "A new participant fits you well" in card
+    assert "Cluster Têxtil Portugal" in card and "Porto, Portugal" in card
+    assert "They offer what you seek" in card and "textile recycling" in card.lower()
+    # No contact detail before both sides agree.
+    assert "Rita" not in card and "rita@example.pt" not in card and "rita_pt" not in card
+    [row] = await proposals(bot)
+    assert row.score > 0
+
+
+async def test_mutual_interest_introduces_both(bot: BotDriver, anna: FakeUser) -> None:
+    await pair(bot, anna)
+    r = await bot.press(anna, "Interested")
+    assert "introduce you as soon as they are interested too" in r.text
+    rita_card = bot.transport.last_message(RITA.id)
+    assert rita_card is not None and "would like to meet you" in (rita_card.text or "")
+    assert "Textilwerk Augsburg GmbH" in (rita_card.text or "")
+    assert "Anna" not in (rita_card.text or "")
+    r = await bot.press(RITA, "Interested")
+    intro = r.text
+    assert "It's a match" in intro and "Textilwerk Augsburg GmbH" in intro
+    assert f"tg://user?id={anna.id}" in intro and "@anna_sme" in intro
+    assert "anna@example.org" in intro
+    anna_intro = bot.transport.last_message(anna.id)
+    assert anna_intro is not None and "rita@example.pt" in (anna_intro.text or "")
+    [row] = await proposals(bot)
+    assert row.matched_at is not None
+    # Pressing again changes nothing.
+    r = await bot.press_data(RITA, f"m:i:{row.id}")
+    assert r.toasts == ["You have already answered this proposal."]
+
+
+async def test_not_for_me_is_final_and_the_other_side_is_told(
+    bot: BotDriver, anna: FakeUser
+) -> None:
+    await pair(bot, anna)
+    await bot.press(anna, "Interested")
+    r = await bot.press(RITA, "Not for me")
+    assert "will not propose them again" in r.text
+    r = await bot.press(RITA, "Dates don't fit")
+    [row] = await proposals(bot)
+    assert row.decline_reason == "dates" and row.closed_at is not None
+    told = bot.transport.last_message(anna.id)
+    assert told is not None and "decided not to go ahead" in (told.text or "")
+    assert "Cluster Têxtil Portugal" in (told.text or "")
+    for user in (anna, RITA):
+        r = await bot.send(user, "/matches")
+        assert "I have no proposal for you right now" in r.text
+        assert "You have seen every current proposal" in r.text
+
+
+async def test_buttons_of_someone_else_are_refused(bot: BotDriver, anna: FakeUser) -> None:
+    await pair(bot, anna)
+    [row] = await proposals(bot)
+    intruder = FakeUser(id=999_001, language_code="en")
+    await register(
+        bot, intruder, name="Ivan", organisation="Intruder Ltd", country="AT", city="Graz"
+    )
+    for data in (f"m:i:{row.id}", f"m:n:{row.id}", f"m:r:{row.id}:topic"):
+        r = await bot.press_data(intruder, data)
+        assert r.toasts == ["This proposal is not yours."]
+    for data in ("m:i:abc", "m:i:", "m:zz:1", f"m:i:{row.id + 1000}"):
+        r = await bot.press_data(anna, data)
+        assert r.toasts, data
+    [row] = [p for p in await proposals(bot) if {p.a_id, p.b_id} == {anna.id, RITA.id}]
+    assert row.a_status in ("new", "shown") and row.b_status in ("new", "shown")
+
+
+async def test_nobody_fits_says_why(bot: BotDriver, anna: FakeUser) -> None:
+    await register(bot, anna)
+    r = await bot.send(anna, "/matches")
+    assert "I have no proposal for you right now" in r.text
+    assert "Nobody is registered yet who could be your counterpart" in r.text
+    assert "at most one message a day" in r.text
+    # Someone in the same country cannot be proposed either.
+    await register(bot, RITA, **{**RITA_ANSWERS, "country": "DE", "city": "Berlin"})
+    r = await bot.send(anna, "/matches")
+    assert "in your own country" in r.text
+
+
+async def test_matches_in_german_uses_german_concepts(bot: BotDriver, jonas: FakeUser) -> None:
+    await register(bot, RITA, **RITA_ANSWERS)
+    await register(
+        bot,
+        jonas,
+        name="Jonas Gruber",
+        organisation="Webtech Linz",
+        country="AT",
+        city="Linz",
+        seeks="Recyclingfasern und Textilrecycling",
+        offers="Digitale Zwillinge für Webmaschinen",
+    )
+    r = await bot.send(jonas, "/matches")
+    card = r.text
+    if "Cluster Têxtil Portugal" not in card:  # already pushed on registration
+        card = bot.transport.messages(jonas.id)[-2].text or ""
+    assert "Warum dieser Vorschlag" in card and "Dort wird geboten, was Sie suchen" in card
+    assert "Interessiert" in " ".join(bot.buttons(jonas))
+
+
+async def test_nudge_once_then_expiry_tells_the_waiting_side(
+    bot: BotDriver, anna: FakeUser, clock
+) -> None:
+    await pair(bot, anna)
+    await bot.press(anna, "Interested")  # Rita was shown the card now
+    clock.advance(timedelta(days=4))
+    assert await dispatch(bot.app) == 0
+    clock.advance(timedelta(days=1, hours=1))
+    assert await dispatch(bot.app) == 1
+    nudge = bot.transport.last_message(RITA.id)
+    assert nudge is not None and "A reminder: this proposal waits for your answer" in (
+        nudge.text or ""
+    )
+    assert await dispatch(bot.app) == 0  # exactly one nudge
+    clock.advance(timedelta(days=5, hours=1))
+    assert await dispatch(bot.app) == 1
+    told = bot.transport.last_message(anna.id)
+    assert told is not None and "did not answer in time" in (told.text or "")
+    [row] = await proposals(bot)
+    rita_status = row.a_status if row.a_id == RITA.id else row.b_status
+    assert rita_status == "expired" and row.closed_at is not None
+    r = await bot.press_data(RITA, f"m:i:{row.id}")
+    assert r.toasts == ["You have already answered this proposal."]
+
+
+async def test_deleteme_removes_proposals(bot: BotDriver, anna: FakeUser) -> None:
+    await pair(bot, anna)
+    await bot.send(anna, "/deleteme")
+    await bot.press(anna, "Yes, erase everything")
+    assert await proposals(bot) == []
