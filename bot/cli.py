@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--database", help="database URL (default: a temporary SQLite file)", default=None
     )
+    imp = sub.add_parser(
+        "import", help="import registrations (CSV or JSON Lines) and print their invite links"
+    )
+    imp.add_argument("file", help="CSV or JSON Lines in the interchange format")
     match = sub.add_parser(
         "match", help="rank the best peers for every record of a profile file (no database)"
     )
@@ -158,6 +162,39 @@ def _match(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if result.records else 1
 
 
+async def _import(settings: Settings, path: str) -> int:
+    """Validate, upsert by id, report problems with line numbers, print invite links."""
+    from pathlib import Path
+
+    from bot.matching.interchange import read_profiles
+    from bot.services.imports import import_records
+    from storage.db import Database
+
+    try:
+        text = await asyncio.to_thread(Path(path).read_text, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"cxbot: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    result = read_profiles(text, settings.eligible_countries)
+    for problem in result.problems:
+        print(f"{path}:{problem.line}: {problem.reason}", file=sys.stderr)
+    db = Database(settings.database_url)
+    try:
+        await db.upgrade()
+        report = await import_records(db, result.records)
+    finally:
+        await db.dispose()
+    base = f"https://t.me/{settings.bot_username}?start=" if settings.bot_username else "/start "
+    for external_id, payload in report.invites.items():
+        print(f"{external_id}\t{base}{payload}")
+    print(
+        f"{report.created} new, {report.updated} updated ({report.claimed} already claimed), "
+        f"{len(result.problems)} rejected",
+        file=sys.stderr,
+    )
+    return 0 if result.records or not result.problems else 1
+
+
 def _today(settings: Settings) -> date:
     """Today in the configured time zone."""
     from bot.clock import Clock
@@ -186,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_upgrade(settings))
     if args.command == "match":
         return _match(settings, args)
+    if args.command == "import":
+        return asyncio.run(_import(settings, args.file))
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.ERROR)
     if args.command == "shell":
         from bot.shell import run_shell

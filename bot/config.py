@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     eligible_countries: Annotated[tuple[str, ...], NoDecode] = DEFAULT_ELIGIBLE
     timezone: str = "Europe/Brussels"
     webhook_secret: str | None = None
+    bot_username: str | None = None  # for printed deep links (t.me/<username>?start=...)
     city_min_population: int = Field(default=5000, ge=500)
     # Days a participant has to answer a proposal before one nudge, and as long again before
     # it expires; how often the periodic job looks for due nudges and expiries.

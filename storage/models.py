@@ -119,3 +119,26 @@ class Proposal(SQLModel, table=True):
 
 
 PERSONAL_TABLES["proposal"] = ("a_id", "b_id")
+
+
+class ImportedProfile(SQLModel, table=True):
+    """A registration imported by staff (interchange format), waiting to be claimed in chat.
+
+    It joins matching only once its owner opens the personal invite link, consents and
+    confirms the pre-filled profile.
+    """
+
+    __tablename__ = "imported_profile"
+
+    external_id: str = Field(primary_key=True, max_length=64)
+    record: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    invite_token: str = Field(max_length=32, unique=True, index=True)
+    claimed_by: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger, ForeignKey("user.id", ondelete="SET NULL"), nullable=True),
+    )
+    imported_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+PERSONAL_TABLES["imported_profile"] = ("claimed_by",)

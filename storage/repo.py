@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from storage.models import PERSONAL_TABLES, Profile, Proposal, User
+from storage.models import PERSONAL_TABLES, ImportedProfile, Profile, Proposal, User
 
 
 async def get_user(session: AsyncSession, *, user_id: int) -> User | None:
@@ -107,3 +107,16 @@ async def open_proposals_shown_before(session: AsyncSession, *, before: datetime
         select(Proposal).where(Proposal.closed_at.is_(None), or_(side_a, side_b))  # type: ignore[union-attr]
     )
     return list(rows.scalars())
+
+
+async def get_import(session: AsyncSession, *, external_id: str) -> ImportedProfile | None:
+    """An imported registration by its id in the staff's file."""
+    return await session.get(ImportedProfile, external_id)
+
+
+async def import_by_token(session: AsyncSession, *, token: str) -> ImportedProfile | None:
+    """An imported registration by its invite token."""
+    rows = await session.execute(
+        select(ImportedProfile).where(ImportedProfile.invite_token == token)
+    )
+    return rows.scalars().first()

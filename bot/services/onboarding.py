@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,7 @@ from bot.domain import (
 )
 from bot.i18n import _, country_name, format_date, language_name
 from bot.services.cards import FIELD_LABELS, profile_card
+from bot.services.imports import INVITE_PREFIX
 from bot.services.profile_text import (
     InputError,
     check_window_date,
@@ -703,6 +705,9 @@ class Onboarding:
             user.username = ctx.username[:64] if ctx.username else None
             if ctx.new_profile:  # on_button already looked: no profile row yet
                 ctx.session.add(ctx.profile)
+            payload = user.start_payload or ""
+            if payload.startswith(INVITE_PREFIX) and await self._claim(ctx, payload):
+                return
             ctx.out.add(_("Thank you! Let's build your profile. It takes about five minutes."))
             self._goto(ctx, STEPS[0])
         elif value == "no":
@@ -720,6 +725,48 @@ class Onboarding:
                 self._on_language(user.id, None)
         else:
             raise InputError(_("This button is not valid any more."))
+
+    async def _claim(self, ctx: Ctx, payload: str) -> bool:
+        """Pre-fill the profile from a staff import; ask only what is missing, then confirm."""
+        row = await repo.import_by_token(ctx.session, token=payload[len(INVITE_PREFIX) :])
+        if row is None or row.claimed_by not in (None, ctx.user.id):
+            ctx.out.add(_("This invitation link is not valid any more."))
+            return False
+        row.claimed_by = ctx.user.id
+        r, p, today = row.record, ctx.profile, self.clock.today()
+        p.role, p.org_type = r.get("role"), r.get("org_type")
+        for key in ("name", "organisation", "offers", "seeks"):
+            setattr(p, key, (r.get(key) or "")[: LIMITS[key]] or None)
+        p.country = r.get("country") if r.get("country") in self.eligible else None
+        city = (r.get("city") or "")[: LIMITS["city"]]
+        found = self.cities.resolve(p.country or "", city).exact if city and p.country else None
+        if found is not None:
+            p.city, p.city_geoname_id = found.name, found.geoname_id
+            p.latitude, p.longitude = found.latitude, found.longitude
+        else:
+            p.city = city or None
+        p.ecosystems = [e for e in r.get("ecosystems", []) if e in ECOSYSTEMS][:MAX_ECOSYSTEMS]
+        p.languages = [c for c in LANGUAGES if c in r.get("languages", [])]
+        try:
+            start = check_window_date(date.fromisoformat(r["available_from"]), today)
+            end = check_window_end(
+                start, check_window_date(date.fromisoformat(r["available_to"]), today)
+            )
+            p.available_from, p.available_to = start, end
+        except (KeyError, TypeError, ValueError):  # absent, open or no longer valid: ask
+            p.available_from = p.available_to = None
+        ctx.out.add(
+            _(
+                "Your cluster partnership has already entered your registration. Please check "
+                "it: I will only ask for what is missing."
+            )
+        )
+        missing = [s for s in STEPS if s != "email" and not _filled(p, s)]
+        if missing:
+            self._goto(ctx, missing[0], data={"return": SUMMARY})
+        else:
+            self._goto(ctx, SUMMARY)
+        return True
 
     async def _b_role(self, ctx: Ctx, value: str) -> None:
         if value not in ROLE_LABELS:
