@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.transport.console import indent, render_exchange
+from bot.transport.console import indent, render_exchange, render_others
 from bot.transport.driver import BotDriver, Exchange
 from bot.transport.updates import FakeUser
 
@@ -47,6 +47,7 @@ def personas(clock: Clock) -> list[tuple[FakeUser, list[Step]]]:
     anna = FakeUser(id=101, first_name="Anna", username="anna_textil", language_code="en")
     jonas = FakeUser(id=202, first_name="Jonas", username="jonas_linz", language_code="de-AT")
     lucie = FakeUser(id=303, first_name="Lucie", language_code="fr")
+    rita = FakeUser(id=404, first_name="Rita", username="rita_porto", language_code="pt")
     return [
         (
             anna,
@@ -113,6 +114,42 @@ def personas(clock: Clock) -> list[tuple[FakeUser, list[Step]]]:
                 say("/mydata"),
             ],
         ),
+        (
+            rita,
+            [
+                say("/start"),
+                press("I agree"),
+                press("Host: we want"),
+                press("Cluster organisation"),
+                say("Rita Sousa"),
+                say("Cluster Têxtil Portugal"),
+                say("Portugal"),
+                say("Porto"),
+                press("Textiles"),
+                press("Done"),
+                say("Wir zeigen Textilrecycling und Recyclingfasern aus Alttextilien."),
+                say("Partners for digital twins of weaving machines."),
+                press("English"),
+                press("Portuguese"),
+                press("Done"),
+                say(start.isoformat()),
+                say(end.isoformat()),
+                say("A joint circular textiles project with partners abroad."),
+                say("rita@example.pt"),
+                press("Confirm"),
+            ],
+        ),
+        (
+            anna,
+            [
+                say("/matches", "Jonas was proposed to Anna when he joined"),
+                press("Next"),
+                press("Interested", "Rita's cluster, explained in English"),
+            ],
+        ),
+        (rita, [press("Interested", "both want to meet: contacts are exchanged")]),
+        (jonas, [say("/language"), press("Deutsch"), say("/matches", "the card in German")]),
+        (jonas, [press("Passt nicht"), press("Termine passen nicht")]),
         (lucie, [say("/start"), press("No, thanks"), say("/deleteme"), press("Yes, erase")]),
     ]
 
@@ -126,7 +163,9 @@ async def play(settings: Settings, out: Callable[[str], None] = print) -> int:
             settings = settings.model_copy(update={"database_url": url})
         driver = await BotDriver.start(settings, clock=clock)
         try:
-            for user, steps in personas(clock):
+            cast = personas(clock)
+            names = {user.id: user.first_name for user, _steps in cast}
+            for user, steps in cast:
                 out(f"\n══════ {user.first_name} (Telegram language: {user.language_code}) ══════")
                 for step in steps:
                     note = f"   ({step.note})" if step.note else ""
@@ -145,6 +184,9 @@ async def play(settings: Settings, out: Callable[[str], None] = print) -> int:
                     text, _buttons = render_exchange(result)
                     if text:
                         out(text)
+                    others = render_others(result, names)
+                    if others:
+                        out(others)
             if driver.errors:
                 out(f"\n{len(driver.errors)} handler error(s): {driver.errors[0]!r}")
                 return 1

@@ -45,6 +45,16 @@ def render_message(message: ChatMessage, *, ansi: bool = False, numbered: int = 
     return out
 
 
+def render_others(result: Exchange, names: dict[int, str], *, ansi: bool = False) -> str:
+    """Messages the update caused in other people's chats."""
+    parts = []
+    for chat_id, messages in result.others.items():
+        who = names.get(chat_id, str(chat_id))
+        for message in messages:
+            parts.append(indent(render_message(message, ansi=ansi), f"   📨 to {who}: "))
+    return "\n".join(parts)
+
+
 def render_exchange(result: Exchange, *, ansi: bool = False) -> tuple[str, list[tuple[int, str]]]:
     """Everything one update produced, and the numbered buttons ``(message_id, data)``."""
     parts: list[str] = []

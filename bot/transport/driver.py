@@ -21,6 +21,7 @@ class Exchange:
     edited: list[ChatMessage] = field(default_factory=list)
     toasts: list[str] = field(default_factory=list)
     calls: list[ApiCall] = field(default_factory=list)
+    others: dict[int, list[ChatMessage]] = field(default_factory=dict)  # sent to other chats
 
     @property
     def texts(self) -> list[str]:
@@ -81,10 +82,16 @@ class BotDriver:
         """Feed one update and collect what the bot did in that user's chat."""
         before = len(self.transport.calls)
         shown = {m.message_id for m in self.transport.messages(user.id)}
+        counts = {c: len(self.transport.messages(c)) for c in self.transport.chat_ids()}
         await self.app.process_update(update)
         result = Exchange(
             sent=[m for m in self.transport.messages(user.id) if m.message_id not in shown]
         )
+        for chat in self.transport.chat_ids():
+            if chat != user.id and isinstance(chat, int):
+                new = self.transport.messages(chat)[counts.get(chat, 0) :]
+                if new:
+                    result.others[chat] = new
         for call in self.transport.calls[before:]:
             result.calls.append(call)
             if call.error:

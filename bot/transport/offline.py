@@ -309,6 +309,10 @@ class OfflineRequest(BaseRequest):
         wanted = method.lower()
         return [call for call in self.calls if call.method.lower() == wanted]
 
+    def chat_ids(self) -> list[int | str]:
+        """Every chat the bot has sent a message to."""
+        return list(self._chats)
+
     def messages(self, chat_id: int) -> list[ChatMessage]:
         chat = self._chats.get(_normalize_chat_id(chat_id))
         if not chat:

@@ -90,6 +90,9 @@ def test_python_m_bot_and_demo_run(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Willkommen bei ClusterXchange" in result.stdout
     assert "Your profile is complete" in result.stdout
+    assert "It's a match! Cluster Têxtil Portugal" in result.stdout  # mutual, both told
+    assert "📨 to Anna: 🤖 🎉 It's a match!" in result.stdout
+    assert "Why this match" in result.stdout and "Warum dieser Vorschlag" in result.stdout
     assert "Demo finished" in result.stdout
 
 
