@@ -77,22 +77,26 @@ def make_settings(url: str, **overrides: object) -> Settings:
     )
 
 
-@pytest.fixture
-async def bot(sqlite_url: str, clock: FixedClock) -> AsyncIterator[BotDriver]:
-    """The real Application on the offline transport and a fresh SQLite database."""
-    driver = await BotDriver.start(make_settings(sqlite_url), clock=clock)
+async def _running_bot(url: str, clock: FixedClock) -> AsyncIterator[BotDriver]:
+    """Start the bot, hand it to the test, stop it, and fail the test if a handler raised."""
+    driver = await BotDriver.start(make_settings(url), clock=clock)
     yield driver
     await driver.stop()
     assert driver.errors == [], "a handler raised"
+
+
+@pytest.fixture
+async def bot(sqlite_url: str, clock: FixedClock) -> AsyncIterator[BotDriver]:
+    """The real Application on the offline transport and a fresh SQLite database."""
+    async for driver in _running_bot(sqlite_url, clock):
+        yield driver
 
 
 @pytest.fixture
 async def any_db_bot(db_url: str, clock: FixedClock) -> AsyncIterator[BotDriver]:
     """Like ``bot``, on SQLite and (when configured) PostgreSQL."""
-    driver = await BotDriver.start(make_settings(db_url), clock=clock)
-    yield driver
-    await driver.stop()
-    assert driver.errors == [], "a handler raised"
+    async for driver in _running_bot(db_url, clock):
+        yield driver
 
 
 @pytest.fixture

@@ -281,7 +281,6 @@ class Matchmaking:
                                 N_("An organisation would like to meet you:"),
                             )
                         )
-                    out.replies.extend((await self._next_in(session, pop, user_id, pid)).replies)
             elif action == "n":
                 _set_mine(proposal, user_id, Side.DECLINED)
                 proposal.closed_at = now
@@ -314,11 +313,9 @@ class Matchmaking:
                 return invalid
             proposal.updated_at = now
             await session.commit()
-            return out, notices
-
-    async def _next_in(self, session, pop: _Population, user_id: int, after: int) -> Outcome:  # type: ignore[no-untyped-def]
-        await session.commit()
-        return await self.show(user_id, skip=frozenset({after}))
+        if action == "i" and proposal.matched_at is None:  # while waiting: the next card
+            out.replies.extend((await self.show(user_id, skip=frozenset({pid}))).replies)
+        return out, notices
 
     # ----------------------------------------------------------------- messages to others
 
