@@ -253,6 +253,7 @@ class Matchmaking:
                 return Outcome(toast=_("This proposal is not available any more.")), []
             now = self.clock.now()
             notices: list[Notice] = []
+            waiting: list[int] = []  # told that this pair ended: offered their next proposal
             out = Outcome()
             if action == "i":
                 _set_mine(proposal, user_id, Side.INTERESTED)
@@ -298,6 +299,7 @@ class Matchmaking:
                     )
                 )
                 if theirs == Side.INTERESTED:
+                    waiting.append(other)
                     notices.append(
                         self._notice_text(
                             pop,
@@ -315,7 +317,18 @@ class Matchmaking:
             await session.commit()
         if action == "i" and proposal.matched_at is None:  # while waiting: the next card
             out.replies.extend((await self.show(user_id, skip=frozenset({pid}))).replies)
+        await self._offer_next(pop, waiting, notices)
         return out, notices
+
+    async def _offer_next(self, pop: _Population, users: list[int], notices: list[Notice]) -> None:
+        """Append each user's next proposal card (if any) to the notice they are getting."""
+        for user_id in users:
+            with use_language(self._lang(pop, user_id)):
+                cards = [r for r in (await self.show(user_id)).replies if r.keyboard]
+            for notice in notices:
+                if notice.chat_id == user_id:
+                    notice.replies.extend(cards)
+                    break
 
     # ----------------------------------------------------------------- messages to others
 
@@ -402,6 +415,7 @@ class Matchmaking:
         now = self.clock.now()
         pop = await self.population()
         notices: list[Notice] = []
+        waiting: list[int] = []
         async with self.db.session() as session:
             due = await repo.open_proposals_shown_before(session, before=now - self.answer_time)
             for proposal in due:
@@ -424,6 +438,7 @@ class Matchmaking:
                         _set_mine(proposal, side, Side.EXPIRED)
                         proposal.closed_at = now
                         if _mine(proposal, other)[0] == Side.INTERESTED and other in pop.rows:
+                            waiting.append(other)
                             notices.append(
                                 self._notice_text(
                                     pop,
@@ -438,6 +453,7 @@ class Matchmaking:
                             )
                     proposal.updated_at = now
             await session.commit()
+        await self._offer_next(pop, waiting, notices)
         return notices
 
 

@@ -180,3 +180,21 @@ async def test_deleteme_removes_proposals(bot: BotDriver, anna: FakeUser) -> Non
     await bot.send(anna, "/deleteme")
     await bot.press(anna, "Yes, erase everything")
     assert await proposals(bot) == []
+
+
+async def test_the_waiting_side_is_offered_the_next_proposal(
+    bot: BotDriver, anna: FakeUser
+) -> None:
+    await pair(bot, anna)
+    mila = FakeUser(id=7_310_042_444, first_name="Mila", language_code="en")
+    await register(
+        bot, mila, **{**RITA_ANSWERS, "organisation": "Dutch Fibre Lab", "name": "Mila",
+                      "country": "NL", "city": "Tilburg"},
+    )  # fmt: skip
+    await bot.press(anna, "Interested")  # on Rita's card
+    before = len(bot.transport.messages(anna.id))
+    await bot.press(RITA, "Not for me")
+    told = bot.transport.messages(anna.id)[before:]
+    assert "decided not to go ahead" in (told[0].text or "")
+    assert len(told) == 2 and "Dutch Fibre Lab" in (told[1].text or "")
+    assert "👍 Interested" in told[1].button_texts()
