@@ -75,7 +75,15 @@ callback_data = st.one_of(
     ),
     st.builds(lambda s: f"prof:{s}", st.text(max_size=20)),
     st.builds(lambda s: f"lang:{s}", st.text(max_size=5)),
-    st.sampled_from(["del:yes", "del:no", "prof:menu", "prof:edit:name", "r:3:summary:ok"]),
+    st.builds(
+        lambda action, pid, tail: f"m:{action}:{pid}{tail}",
+        st.sampled_from(["i", "n", "x", "r", ""]),
+        st.integers(min_value=-5, max_value=10**15),
+        st.sampled_from(["", ":topic", ":zzz", ":"]),
+    ),
+    st.sampled_from(
+        ["del:yes", "del:no", "prof:menu", "prof:edit:name", "r:3:summary:ok", "m:i:1"]
+    ),
 )
 
 SETTINGS = settings(
