@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -120,3 +120,39 @@ async def import_by_token(session: AsyncSession, *, token: str) -> ImportedProfi
         select(ImportedProfile).where(ImportedProfile.invite_token == token)
     )
     return rows.scalars().first()
+
+
+async def claim_nudge(session: AsyncSession, proposal_id: int, side: str, now: datetime) -> bool:
+    """Mark one side nudged unless someone already did; commits. True for the one who did."""
+    nudged = getattr(Proposal, f"{side}_nudged_at")
+    status = getattr(Proposal, f"{side}_status")
+    result = await session.execute(
+        update(Proposal)
+        .where(
+            Proposal.id == proposal_id,
+            nudged.is_(None),
+            status == "shown",
+            Proposal.closed_at.is_(None),  # type: ignore[union-attr]
+        )
+        .values({f"{side}_nudged_at": now, "updated_at": now})
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def claim_expiry(session: AsyncSession, proposal_id: int, side: str, now: datetime) -> bool:
+    """Expire one side's open proposal unless someone already did; commits."""
+    status = getattr(Proposal, f"{side}_status")
+    result = await session.execute(
+        update(Proposal)
+        .where(
+            Proposal.id == proposal_id,
+            status == "shown",
+            Proposal.closed_at.is_(None),  # type: ignore[union-attr]
+        )
+        .values({f"{side}_status": "expired", "closed_at": now, "updated_at": now})
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]

@@ -4,8 +4,15 @@ A ``MatchIndex`` is built once over a population of ``Participant``s. For one pa
 applies the hard rules to everyone at once (vectorised masks), scores the admissible peers by
 complementarity in both directions (what A seeks against what B offers and the reverse, through
 shared concepts of the bilingual vocabulary), shared ecosystems and concepts, and residual fuzzy
-similarity of the free texts (``rapidfuzz.process.cdist`` over the whole admissible population),
+similarity of the free texts (``rapidfuzz.process.cdist`` over many admissible peers at once),
 and returns the best ones with the reasons that made them match.
+
+Speed (``bench/matching.py``): the rule arrays, including cumulative working-day counts, are
+built once, so the hard rules cost a few whole-population NumPy operations per query.
+:meth:`MatchIndex.propose` needs the text similarity only of peers that can still reach the
+top ``k``: the text adds at most ``W_TEXT * (100 - TEXT_FLOOR)`` points, so peers whose score
+with the best possible text stays below the ``k``-th best score without any text are left out
+before ``cdist`` runs. The result is the same as scoring everyone (:meth:`MatchIndex.scores`).
 """
 
 from __future__ import annotations
@@ -33,6 +40,29 @@ W_SHARED = 2.0  # per concept both mention (in any field)
 W_TEXT = 0.15  # per point of residual text similarity above the noise floor
 TEXT_FLOOR = 50.0
 SCALE = 40.0
+
+# Residual text similarity: scorer and cdist threads for one query against its candidates.
+TEXT_SCORER = fuzz.token_set_ratio
+TEXT_WORKERS = 1
+_PARALLEL_FROM = 2_000  # candidates from which cdist runs transposed on all cores
+_SLACK = np.float32(1e-3)  # score margin of the pruning in propose() (float32 rounding)
+
+
+def _squash(raw: np.ndarray) -> np.ndarray:
+    """Raw points (float32) to the 0..100 score, monotonic."""
+    return (100.0 * (1.0 - np.exp(-raw / SCALE))).astype(np.float32)
+
+
+def _text_points(text: np.ndarray | np.float32) -> np.ndarray:
+    """Raw points of a residual text similarity (float32, 0..100)."""
+    return W_TEXT * np.maximum(text - TEXT_FLOOR, 0.0)
+
+
+_MAX_TEXT_POINTS = _text_points(np.float32(100.0))
+
+
+def _kth_largest(values: np.ndarray, k: int) -> np.float32:
+    return np.partition(values, values.size - k)[values.size - k]
 
 
 @dataclass(frozen=True)
@@ -125,6 +155,10 @@ class MatchIndex:
         self.paused = np.fromiter((p.paused for p in self.people), bool, n)
         self.can_visit = ((self.roles & CAN_VISIT) > 0) & ~self.done
         self.can_host = (self.roles & CAN_HOST) > 0
+        # Active peers that can host, visit, or either (the role rule, before "not oneself").
+        self._hosts = self.can_host & ~self.paused
+        self._visitors = self.can_visit & ~self.paused
+        self._either = self._hosts | self._visitors
         countries = {c: i for i, c in enumerate(sorted({p.country for p in self.people}))}
         self.country = np.fromiter((countries[p.country] for p in self.people), np.int32, n)
         langs = sorted({lang for p in self.people for lang in p.languages})
@@ -148,12 +182,20 @@ class MatchIndex:
             [np.datetime64(p.available_to or last, "D") for p in self.people],
             dtype="datetime64[D]",
         )
+        # Days since the epoch, and working days from ``today`` to the first day of the window
+        # and to the day after its last day: the working days of any overlap are a difference.
+        epoch = np.datetime64(today, "D")
+        self._start_day = self.start.astype(np.int64)
+        self._end_day = self.end.astype(np.int64)
+        self._work_start = np.busday_count(epoch, self.start)
+        self._work_end = np.busday_count(epoch, self.end + np.timedelta64(1, "D"))
 
         offers = vocabulary.extract_many([p.offers for p in self.people])
         seeks = vocabulary.extract_many([p.seeks for p in self.people])
         self.concepts = _Concepts(
             offers=[frozenset(h) for h in offers], seeks=[frozenset(h) for h in seeks]
         )
+        del offers, seeks
         self.offers_by = _inverted(self.concepts.offers)
         self.seeks_by = _inverted(self.concepts.seeks)
         self.any_by = _inverted(
@@ -176,25 +218,38 @@ class MatchIndex:
             mask[idx] = False
         return mask
 
+    def _counterparts(self, i: int) -> np.ndarray:
+        """Active peers other than ``i`` whose role complements ``i``'s (a new array)."""
+        visit, host = bool(self.can_visit[i]), bool(self.can_host[i])
+        if visit and host:
+            mask = self._either.copy()
+        elif visit:
+            mask = self._hosts.copy()
+        elif host:
+            mask = self._visitors.copy()
+        else:
+            return np.zeros(len(self.people), dtype=bool)
+        mask[i] = False
+        return mask
+
+    def _enough_days(self, i: int) -> np.ndarray:
+        """Peers whose window overlaps ``i``'s by at least ``min_working_days`` working days."""
+        overlap = np.minimum(self._end_day, self._end_day[i]) >= np.maximum(
+            self._start_day, self._start_day[i]
+        )
+        days = np.minimum(self._work_end, self._work_end[i]) - np.maximum(
+            self._work_start, self._work_start[i]
+        )
+        if self.min_working_days <= 0:  # windows that do not overlap count as 0 days
+            return ~overlap | (days >= self.min_working_days)
+        return overlap & (days >= self.min_working_days)
+
     def _rule_masks(self, i: int) -> list[np.ndarray]:
         """Cumulative masks, one per rule, in the order ``NoMatch`` reports them."""
-        n = len(self.people)
-        others = np.ones(n, dtype=bool)
-        others[i] = False
-        others &= ~self.paused
-        roles = (self.can_visit[i] & self.can_host) | (self.can_host[i] & self.can_visit)
-        step1 = others & roles
+        step1 = self._counterparts(i)
         step2 = step1 & (self.country != self.country[i])
         step3 = step2 & ((self.langs & self.langs[i]) != 0)
-        step4 = step3.copy()
-        cand = np.flatnonzero(step3)
-        if cand.size:
-            start = np.maximum(self.start[cand], self.start[i])
-            end = np.minimum(self.end[cand], self.end[i])
-            ok = end >= start
-            days = np.zeros(cand.size, dtype=np.int64)
-            days[ok] = np.busday_count(start[ok], end[ok] + np.timedelta64(1, "D"))
-            step4[cand] = days >= self.min_working_days
+        step4 = step3 & self._enough_days(i)
         return [step1, step2, step3, step4]
 
     def why_none(self, key: str, exclude: Collection[str] = ()) -> NoMatch:
@@ -228,6 +283,19 @@ class MatchIndex:
                 total[hits] += 1.0
         return total
 
+    def _concept_points(self, i: int, cand: np.ndarray) -> np.ndarray:
+        """Raw points of the candidates without the text similarity (float32)."""
+        they_give = self._counts(self.concepts.seeks[i], self.offers_by)[cand]
+        you_give = self._counts(self.concepts.offers[i], self.seeks_by)[cand]
+        ecosystems = self._counts(self.people[i].ecosystems, self.eco_by)[cand]
+        shared = self._counts(self.concepts.offers[i] | self.concepts.seeks[i], self.any_by)[cand]
+        return (
+            W_COMPLEMENT * (they_give + you_give)
+            + W_RECIPROCAL * np.minimum(they_give, you_give)
+            + W_ECOSYSTEM * ecosystems
+            + W_SHARED * shared
+        )
+
     def scores(self, key: str, exclude: Collection[str] = ()) -> tuple[np.ndarray, np.ndarray]:
         """Indices of admissible peers of ``key`` and their scores (0..100)."""
         i = self.position[key]
@@ -236,50 +304,62 @@ class MatchIndex:
         cand = np.flatnonzero(self._admissible(i, exclude))
         if cand.size == 0:
             return cand, np.empty(0, dtype=np.float32)
-        they_give = self._counts(self.concepts.seeks[i], self.offers_by)[cand]
-        you_give = self._counts(self.concepts.offers[i], self.seeks_by)[cand]
-        ecosystems = self._counts(self.people[i].ecosystems, self.eco_by)[cand]
-        shared = self._counts(self.concepts.offers[i] | self.concepts.seeks[i], self.any_by)[cand]
-        raw = (
-            W_COMPLEMENT * (they_give + you_give)
-            + W_RECIPROCAL * np.minimum(they_give, you_give)
-            + W_ECOSYSTEM * ecosystems
-            + W_SHARED * shared
-        )
-        text = self._text_similarity(i, cand)
-        raw += W_TEXT * np.maximum(text - TEXT_FLOOR, 0.0)
-        return cand, (100.0 * (1.0 - np.exp(-raw / SCALE))).astype(np.float32)
+        raw = self._concept_points(i, cand)
+        raw += _text_points(self._text_similarity(i, cand))
+        return cand, _squash(raw)
 
     def _text_similarity(self, i: int, cand: np.ndarray) -> np.ndarray:
         """Residual similarity of the free texts, both directions, over all candidates at once."""
         result = np.zeros(cand.size, dtype=np.float32)
+        if cand.size == 0:
+            return result
         for query, pool in (
             (self.seeks_text[i], self.offers_text),
             (self.offers_text[i], self.seeks_text),
         ):
             if not query:
                 continue
-            choices = [pool[j] for j in cand]
-            sims = process.cdist(
-                [query], choices, scorer=fuzz.token_set_ratio, dtype=np.uint8, workers=1
-            )[0]
+            choices = [pool[j] for j in cand.tolist()]
+            if cand.size >= _PARALLEL_FROM:  # cdist spreads the rows of its queries on cores
+                sims = process.cdist(
+                    choices, [query], scorer=TEXT_SCORER, dtype=np.uint8, workers=-1
+                )[:, 0]
+            else:
+                sims = process.cdist(
+                    [query], choices, scorer=TEXT_SCORER, dtype=np.uint8, workers=TEXT_WORKERS
+                )[0]
             result += sims.astype(np.float32) / 2.0
         return result
 
     def propose(self, key: str, k: int = 5, exclude: Collection[str] = ()) -> list[Proposal]:
-        """The ``k`` best admissible peers of ``key``, best first, with reasons."""
-        if key not in self.position:
+        """The ``k`` best admissible peers of ``key``, best first, with reasons.
+
+        Ties are broken by position in the population. Gives the same as taking the ``k`` best
+        of :meth:`scores`, but compares texts only for peers that can still reach the top.
+        """
+        i = self.position.get(key)
+        if i is None or self.paused[i] or k < 1:
             return []
-        cand, scores = self.scores(key, exclude)
+        cand = np.flatnonzero(self._admissible(i, exclude))
         if cand.size == 0:
             return []
-        k = min(k, cand.size)
-        top = np.argpartition(-scores, k - 1)[:k] if cand.size > k else np.arange(cand.size)
-        top = top[np.lexsort((cand[top], -scores[top]))]  # score desc, then stable by index
-        i = self.position[key]
+        raw = self._concept_points(i, cand)
+        if cand.size > k:
+            # The k-th best score is at least the k-th best score without text; a peer whose
+            # score with a perfect text stays below that cannot be among the best k.
+            upper = _squash(raw + _MAX_TEXT_POINTS)
+            keep = np.flatnonzero(upper >= _kth_largest(_squash(raw), k) - _SLACK)
+            cand, raw = cand[keep], raw[keep]
+        text = self._text_similarity(i, cand)
+        scores = _squash(raw + _text_points(text))
+        top = np.lexsort((cand, -scores))[:k]  # score desc, then by index
         return [
-            Proposal(self.people[j].key, round(float(scores[t]), 1), self.reasons(i, int(j)))
-            for t, j in ((t, cand[t]) for t in top)
+            Proposal(
+                self.people[j].key,
+                round(float(scores[t]), 1),
+                self._reasons(i, j, float(text[t])),
+            )
+            for t, j in zip(top.tolist(), cand[top].tolist(), strict=True)
         ]
 
     def rank_all(self, k: int = 5) -> dict[str, list[Proposal]]:
@@ -290,6 +370,9 @@ class MatchIndex:
 
     def reasons(self, i: int, j: int) -> Reasons:
         """Why ``j`` was proposed to ``i``, from what actually matched."""
+        return self._reasons(i, j, float(self._text_similarity(i, np.asarray([j]))[0]))
+
+    def _reasons(self, i: int, j: int, text: float) -> Reasons:
         a, b = self.people[i], self.people[j]
         ca, cb = self.concepts, self.concepts
         start = max(self.start[i], self.start[j]).astype(date)
@@ -301,7 +384,6 @@ class MatchIndex:
         )
         any_a = ca.offers[i] | ca.seeks[i]
         any_b = cb.offers[j] | cb.seeks[j]
-        text = self._text_similarity(i, np.asarray([j]))[0]
         return Reasons(
             they_offer_you_seek=tuple(sorted(ca.seeks[i] & cb.offers[j])),
             you_offer_they_seek=tuple(sorted(ca.offers[i] & cb.seeks[j])),
@@ -310,5 +392,5 @@ class MatchIndex:
             shared_languages=tuple(lang for lang in a.languages if lang in b.languages),
             window=window,
             you_visit=you_visit,
-            text_similarity=round(float(text), 1),
+            text_similarity=round(text, 1),
         )

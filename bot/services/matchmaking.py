@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain import ECOSYSTEMS, ORG_TYPE_LABELS
@@ -411,32 +411,38 @@ class Matchmaking:
         return notices
 
     async def dispatch_due(self) -> list[Notice]:
-        """One nudge after the answer time, expiry after twice that; tell whoever waited."""
+        """One nudge after the answer time, expiry after twice that; tell whoever waited.
+
+        Each nudge and expiry is claimed with a guarded UPDATE committed on its own, so two
+        workers on one database never send the same message twice.
+        """
         now = self.clock.now()
         pop = await self.population()
         notices: list[Notice] = []
         waiting: list[int] = []
         async with self.db.session() as session:
             due = await repo.open_proposals_shown_before(session, before=now - self.answer_time)
+            await session.commit()  # end the read before the claims
             for proposal in due:
                 for side in (proposal.a_id, proposal.b_id):
                     status, shown_at, nudged_at = _mine(proposal, side)
                     if status != Side.SHOWN or shown_at is None or side not in pop.rows:
                         continue
+                    column = "a" if side == proposal.a_id else "b"
                     other = _other_id(proposal, side)
                     if nudged_at is None:
-                        _set_mine(proposal, side, Side.SHOWN, nudged=now)
-                        notices.append(
-                            self._notice_card(
-                                pop,
-                                proposal,
-                                side,
-                                N_("A reminder: this proposal waits for your answer."),
+                        if await repo.claim_nudge(session, proposal.id, column, now):
+                            notices.append(
+                                self._notice_card(
+                                    pop,
+                                    proposal,
+                                    side,
+                                    N_("A reminder: this proposal waits for your answer."),
+                                )
                             )
-                        )
                     elif now - nudged_at >= self.answer_time:
-                        _set_mine(proposal, side, Side.EXPIRED)
-                        proposal.closed_at = now
+                        if not await repo.claim_expiry(session, proposal.id, column, now):
+                            continue
                         if _mine(proposal, other)[0] == Side.INTERESTED and other in pop.rows:
                             waiting.append(other)
                             notices.append(
@@ -451,19 +457,17 @@ class Matchmaking:
                                     organisation=pop.rows[side][1].organisation or "",
                                 )
                             )
-                    proposal.updated_at = now
-            await session.commit()
         await self._offer_next(pop, waiting, notices)
         return notices
 
 
-def _mine(p: Proposal, user_id: int) -> tuple[str, object, object]:
+def _mine(p: Proposal, user_id: int) -> tuple[str, datetime | None, datetime | None]:
     if p.a_id == user_id:
         return p.a_status, p.a_shown_at, p.a_nudged_at
     return p.b_status, p.b_shown_at, p.b_nudged_at
 
 
-def _theirs(p: Proposal, user_id: int) -> tuple[str, object, object]:
+def _theirs(p: Proposal, user_id: int) -> tuple[str, datetime | None, datetime | None]:
     return _mine(p, _other_id(p, user_id))
 
 
@@ -471,14 +475,12 @@ def _other_id(p: Proposal, user_id: int) -> int:
     return p.b_id if p.a_id == user_id else p.a_id
 
 
-def _set_mine(p: Proposal, user_id: int, status: str, *, shown=None, nudged=None) -> None:  # type: ignore[no-untyped-def]
+def _set_mine(p: Proposal, user_id: int, status: str, *, shown: datetime | None = None) -> None:
     side = "a" if p.a_id == user_id else "b"
     setattr(p, f"{side}_status", status)
     if shown is not None:
         setattr(p, f"{side}_shown_at", shown)
-    if nudged is not None:
-        setattr(p, f"{side}_nudged_at", nudged)
 
 
-def _set_theirs(p: Proposal, user_id: int, status: str, *, shown=None) -> None:  # type: ignore[no-untyped-def]
+def _set_theirs(p: Proposal, user_id: int, status: str, *, shown: datetime | None = None) -> None:
     _set_mine(p, _other_id(p, user_id), status, shown=shown)

@@ -198,3 +198,26 @@ async def test_the_waiting_side_is_offered_the_next_proposal(
     assert "decided not to go ahead" in (told[0].text or "")
     assert len(told) == 2 and "Dutch Fibre Lab" in (told[1].text or "")
     assert "👍 Interested" in told[1].button_texts()
+
+
+async def test_two_workers_send_each_nudge_and_expiry_once(
+    any_db_bot: BotDriver, db_url: str, anna: FakeUser, clock
+) -> None:
+    import asyncio
+
+    from tests.conftest import make_settings
+
+    bot = any_db_bot
+    await pair(bot, anna)
+    await bot.press(anna, "Interested")
+    second = await BotDriver.start(make_settings(db_url), clock=clock)
+    try:
+        clock.advance(timedelta(days=5, hours=1))
+        sent = await asyncio.gather(dispatch(bot.app), dispatch(second.app))
+        assert sorted(sent) == [0, 1]
+        clock.advance(timedelta(days=5, hours=1))
+        sent = await asyncio.gather(dispatch(second.app), dispatch(bot.app))
+        assert sorted(sent) == [0, 1]  # the expiry note to Anna, once
+        assert sum(await asyncio.gather(dispatch(bot.app), dispatch(second.app))) == 0
+    finally:
+        await second.stop()
