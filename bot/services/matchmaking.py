@@ -125,8 +125,14 @@ class Matchmaking:
 
     # ----------------------------------------------------------------- /matches
 
-    async def show(self, user_id: int, skip: frozenset[int] = frozenset()) -> Outcome:
-        """The next proposal card: answers others wait for first, then new peers."""
+    async def show(
+        self, user_id: int, skip: frozenset[int] = frozenset(), prefer_new: bool = False
+    ) -> Outcome:
+        """The next proposal card: answers others wait for first, then new peers.
+
+        ``prefer_new`` (the Next button) offers a peer not yet proposed before going back to
+        the open ones, so Next always moves on instead of cycling through the same cards.
+        """
         pop = await self.population()
         if user_id not in pop.rows:
             return Outcome().add(_(NO_MATCH_TEXT[NoMatch.UNKNOWN]))
@@ -144,15 +150,18 @@ class Matchmaking:
                 and _other_id(p, user_id) in pop.rows
             ]
             pending.sort(key=lambda p: (_theirs(p, user_id)[0] != Side.INTERESTED, -p.score))
-            proposal = pending[0] if pending else None
-            if proposal is None:
-                seen = {_key(_other_id(p, user_id)) for p in proposals}
+            seen = {_key(_other_id(p, user_id)) for p in proposals}
+            best = []
+            if prefer_new or not pending:
                 best = pop.index.propose(_key(user_id), 1, exclude=seen)
-                if not best:
-                    return self._nothing(pop.index, user_id, seen, bool(skip))
+            if best:
                 a, b = sorted((user_id, int(best[0].key)))
                 proposal = Proposal(a_id=a, b_id=b, score=best[0].score)
                 session.add(proposal)
+            elif pending:
+                proposal = pending[0]
+            else:
+                return self._nothing(pop.index, user_id, seen, bool(skip))
             if _mine(proposal, user_id)[0] == Side.NEW:  # the answer time starts now
                 _set_mine(proposal, user_id, Side.SHOWN, shown=self.clock.now())
             await session.commit()
@@ -232,7 +241,7 @@ class Matchmaking:
             other = _other_id(proposal, user_id)
             mine, theirs = _mine(proposal, user_id)[0], _theirs(proposal, user_id)[0]
             if action == "x":
-                out = await self.show(user_id, skip=frozenset({pid}))
+                out = await self.show(user_id, skip=frozenset({pid}), prefer_new=True)
                 return out, []
             if action == "r" and len(parts) == 4 and parts[3] in DECLINE_REASONS:
                 if mine != Side.DECLINED:

@@ -221,3 +221,22 @@ async def test_two_workers_send_each_nudge_and_expiry_once(
         assert sum(await asyncio.gather(dispatch(bot.app), dispatch(second.app))) == 0
     finally:
         await second.stop()
+
+
+async def test_next_moves_on_to_new_peers_before_cycling(bot: BotDriver, anna: FakeUser) -> None:
+    await register(bot, anna)
+    hosts = []
+    for n, (country, city) in enumerate((("PT", "Porto"), ("NL", "Tilburg"), ("ES", "Valencia"))):
+        host = FakeUser(id=8_000_000 + n, language_code="en")
+        await register(
+            bot, host, **{**RITA_ANSWERS, "organisation": f"Host {n}", "country": country,
+                          "city": city},
+        )  # fmt: skip
+        hosts.append(host)
+    r = await bot.send(anna, "/matches")
+    seen = [r.text.split("</b>")[0].split("<b>")[-1]]
+    for _ in range(3):
+        r = await bot.press(anna, "Next")
+        seen.append(r.text.split("</b>")[0].split("<b>")[-1])
+    assert sorted(set(seen)) == ["Host 0", "Host 1", "Host 2"]
+    assert len(set(seen[:3])) == 3  # three different peers before any repeats
