@@ -23,6 +23,15 @@ from storage.db import Database
 from storage.models import Profile, Proposal, User
 from storage.models import ProposalSide as Side
 
+# What someone who was interested is told when the pair ends without them.
+DECLINED_NOTE = N_(
+    "The organisation {organisation} has decided not to go ahead this time. Send /matches for "
+    "your next proposal."
+)
+EXPIRED_NOTE = N_(
+    "{organisation} did not answer in time, so this proposal has expired. Send /matches for "
+    "your next proposal."
+)
 # How the peer's role reads on a card: the reader visits a host, or hosts a visitor.
 PEER_ROLE: dict[bool, str] = {
     True: N_("Host: would receive you"),
@@ -308,18 +317,7 @@ class Matchmaking:
                     )
                 )
                 if theirs == Side.INTERESTED:
-                    waiting.append(other)
-                    notices.append(
-                        self._notice_text(
-                            pop,
-                            other,
-                            N_(
-                                "The organisation {organisation} has decided not to go ahead "
-                                "this time. Send /matches for your next proposal."
-                            ),
-                            organisation=pop.rows[user_id][1].organisation or "",
-                        )
-                    )
+                    self._pair_ended(pop, other, user_id, DECLINED_NOTE, waiting, notices)
             else:
                 return invalid
             proposal.updated_at = now
@@ -328,6 +326,21 @@ class Matchmaking:
             out.replies.extend((await self.show(user_id, skip=frozenset({pid}))).replies)
         await self._offer_next(pop, waiting, notices)
         return out, notices
+
+    def _pair_ended(
+        self,
+        pop: _Population,
+        to: int,
+        peer: int,
+        note: str,
+        waiting: list[int],
+        notices: list[Notice],
+    ) -> None:
+        """Tell ``to``, who was interested, that the pair with ``peer`` ended; the next card
+        follows (``_offer_next``)."""
+        waiting.append(to)
+        organisation = pop.rows[peer][1].organisation or ""
+        notices.append(self._notice_text(pop, to, note, organisation=organisation))
 
     async def _offer_next(self, pop: _Population, users: list[int], notices: list[Notice]) -> None:
         """Append each user's next proposal card (if any) to the notice they are getting."""
@@ -453,19 +466,7 @@ class Matchmaking:
                         if not await repo.claim_expiry(session, proposal.id, column, now):
                             continue
                         if _mine(proposal, other)[0] == Side.INTERESTED and other in pop.rows:
-                            waiting.append(other)
-                            notices.append(
-                                self._notice_text(
-                                    pop,
-                                    other,
-                                    N_(
-                                        "{organisation} did not answer in time, so this "
-                                        "proposal has expired. Send /matches for your next "
-                                        "proposal."
-                                    ),
-                                    organisation=pop.rows[side][1].organisation or "",
-                                )
-                            )
+                            self._pair_ended(pop, other, side, EXPIRED_NOTE, waiting, notices)
         await self._offer_next(pop, waiting, notices)
         return notices
 
