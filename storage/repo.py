@@ -156,3 +156,17 @@ async def claim_expiry(session: AsyncSession, proposal_id: int, side: str, now: 
     )
     await session.commit()
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def rows_of_user(session: AsyncSession, *, user_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every personal-data table that names the user, as JSON-friendly dicts."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table_name, columns in PERSONAL_TABLES.items():
+        table = SQLModel.metadata.tables[table_name]
+        condition = or_(*(table.c[c] == user_id for c in columns))
+        result = await session.execute(select(table).where(condition))
+        out[table_name] = [
+            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+            for row in result.mappings()
+        ]
+    return out

@@ -115,6 +115,10 @@ class Account:
                         "halfway."
                     ),
                     _(
+                        "• The proposals made to you and the answers on both sides: so that "
+                        "no pair is proposed twice and each side hears the outcome."
+                    ),
+                    _(
                         "Other participants see your organisation, city, country, ecosystems "
                         "and what you offer and seek in proposals. Your name, Telegram contact "
                         "and e-mail are shared only when both sides accept a match. Staff of "
@@ -130,15 +134,25 @@ class Account:
         )
 
     async def export(self, user_id: int) -> Outcome:
-        """``/mydata``: every stored row about the user as one JSON document."""
+        """``/mydata``: every stored row about the user as one JSON document.
+
+        In proposals the other participant's id stays hidden until both sides agreed, as it
+        is in the chat.
+        """
         async with self.db.session() as session:
-            user, profile = await repo.get_user_and_profile(session, user_id=user_id)
-        if user is None:
+            tables = await repo.rows_of_user(session, user_id=user_id)
+        if not tables.get("user"):
             return Outcome().add(_("I have no data about you."))
+        for row in tables.get("proposal", []):
+            if row.get("matched_at") is None:
+                other = "b_id" if row["a_id"] == user_id else "a_id"
+                row[other] = None
         data = {
             "exported_at": utcnow().isoformat(),
-            "user": repo.row_to_dict(user),
-            "profile": repo.row_to_dict(profile) if profile else None,
+            "user": tables["user"][0],
+            "profile": (tables.get("profile") or [None])[0],
+            "proposals": tables.get("proposal", []),
+            "imported_registrations": tables.get("imported_profile", []),
         }
         content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
         return Outcome().add(

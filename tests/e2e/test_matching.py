@@ -240,3 +240,23 @@ async def test_next_moves_on_to_new_peers_before_cycling(bot: BotDriver, anna: F
         seen.append(r.text.split("</b>")[0].split("<b>")[-1])
     assert sorted(set(seen)) == ["Host 0", "Host 1", "Host 2"]
     assert len(set(seen[:3])) == 3  # three different peers before any repeats
+
+
+async def test_mydata_includes_proposals_without_revealing_the_other_side(
+    bot: BotDriver, anna: FakeUser
+) -> None:
+    import json
+
+    await pair(bot, anna)
+    r = await bot.send(anna, "/mydata")
+    assert r.last.document is not None
+    data = json.loads(r.last.document.content)
+    [proposal] = data["proposals"]
+    assert anna.id in (proposal["a_id"], proposal["b_id"])
+    assert RITA.id not in (proposal["a_id"], proposal["b_id"])  # hidden before a match
+    assert data["user"]["id"] == anna.id and data["profile"]["name"] == "Anna Schmidt"
+    await bot.press(anna, "Interested")
+    await bot.press(RITA, "Interested")
+    r = await bot.send(anna, "/mydata")
+    [proposal] = json.loads(r.last.document.content)["proposals"]
+    assert {proposal["a_id"], proposal["b_id"]} == {anna.id, RITA.id}
