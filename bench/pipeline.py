@@ -360,6 +360,16 @@ async def echo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await update.callback_query.answer()
 
 
+def _offline_app(transport: OfflineRequest, defaults: Defaults | None = None) -> Application:
+    """A plain PTB Application on the offline transport (echo and replay sides)."""
+    builder = (
+        ApplicationBuilder().token(ECHO_TOKEN).request(transport).get_updates_request(transport)
+    )
+    if defaults is not None:
+        builder = builder.defaults(defaults)
+    return builder.build()
+
+
 class EchoSide(Side):
     """The bare PTB echo bot: texts (commands included) echoed, button presses answered."""
 
@@ -367,13 +377,7 @@ class EchoSide(Side):
 
     async def start(self) -> None:
         self.transport = OfflineRequest()
-        self.app = (
-            ApplicationBuilder()
-            .token(ECHO_TOKEN)
-            .request(self.transport)
-            .get_updates_request(self.transport)
-            .build()
-        )
+        self.app = _offline_app(self.transport)
         self.app.add_handler(MessageHandler(filters.TEXT, echo_text))
         self.app.add_handler(CallbackQueryHandler(echo_button))
         await self.app.initialize()
@@ -409,18 +413,12 @@ class ReplaySide(Side):
 
     async def start(self) -> None:
         self.transport = OfflineRequest()
-        self.app = (
-            ApplicationBuilder()
-            .token(ECHO_TOKEN)
-            .request(self.transport)
-            .get_updates_request(self.transport)
-            .defaults(
-                Defaults(
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-            )
-            .build()
+        self.app = _offline_app(
+            self.transport,
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            ),
         )
         self.app.add_handler(MessageHandler(filters.TEXT, self.replay))
         self.app.add_handler(CallbackQueryHandler(self.replay))
