@@ -43,14 +43,6 @@ async def delete_user(session: AsyncSession, *, user_id: int) -> None:
     await session.execute(delete(User).where(User.id == user_id))
 
 
-def row_to_dict(row: SQLModel) -> dict[str, Any]:
-    """A row as JSON-friendly data."""
-    out: dict[str, Any] = {}
-    for key, value in row.model_dump().items():
-        out[key] = value.isoformat() if hasattr(value, "isoformat") else value
-    return out
-
-
 async def count_rows_of_user(session: AsyncSession, *, user_id: int) -> int:
     """How many rows in the personal-data tables still name this user."""
     total = 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +27,7 @@ from bot.domain import (
     ROLE_LABELS,
     Role,
 )
-from bot.i18n import _, country_name, format_date, language_name
+from bot.i18n import _, country_name, current_language, format_date, language_name
 from bot.services.cards import FIELD_LABELS, profile_card
 from bot.services.imports import INVITE_PREFIX
 from bot.services.profile_text import (
@@ -466,9 +467,7 @@ class Onboarding:
             )
         if state == "languages":
             selected = user.state_data.get("lang", p.languages)
-            names = sorted(LANGUAGES[:2]) + sorted(
-                LANGUAGES[2:], key=lambda c: language_name(c).casefold()
-            )
+            names = _languages_in_order(current_language())
             buttons = [
                 b(user, "languages", c, (CHECK + " " if c in selected else "") + language_name(c))
                 for c in names
@@ -542,7 +541,7 @@ class Onboarding:
         }
 
     def _country_keyboard(self, user: User, first: tuple[str, ...] = ()) -> Keyboard:
-        codes = sorted(self.eligible, key=lambda c: country_name(c).casefold())
+        codes = _countries_in_order(self.eligible, current_language())
         keyboard = rows([self._btn(user, "country", c, country_name(c)) for c in codes], 3)
         if first:
             keyboard.insert(0, [self._btn(user, "country", c, country_name(c)) for c in first])
@@ -940,6 +939,19 @@ class Onboarding:
             _("/help: this list"),
         ]
         return "\n".join(lines)
+
+
+@cache
+def _countries_in_order(eligible: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    """Eligible countries sorted by their name in ``lang`` (the keyboard's order)."""
+    return tuple(sorted(eligible, key=lambda c: country_name(c, lang).casefold()))
+
+
+@cache
+def _languages_in_order(lang: str) -> tuple[str, ...]:
+    """English and German first, then the others by their name in ``lang``."""
+    rest = sorted(LANGUAGES[2:], key=lambda c: language_name(c, lang).casefold())
+    return (*sorted(LANGUAGES[:2]), *rest)
 
 
 _TYPED_STEPS = frozenset(
