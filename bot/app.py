@@ -18,8 +18,10 @@ from bot.handlers import register_all
 from bot.handlers.common import set_command_menus
 from bot.matching.vocabulary import Vocabulary
 from bot.services.account import Account, LanguageCache
+from bot.services.exchanges import Exchanges
 from bot.services.matchmaking import Matchmaking
 from bot.services.onboarding import Onboarding
+from bot.services.partnerships import Partnerships
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,12 @@ def build_application(
     db = Database(settings.database_url)
     cities = shared_city_index(settings.eligible_countries, settings.city_min_population)
     languages = LanguageCache(db)
+    matchmaking = Matchmaking(
+        db, clock, Vocabulary.load(), answer_days=settings.proposal_answer_days
+    )
+    partnerships = Partnerships(db, clock, settings)
+    exchanges = Exchanges(db, clock, settings, partnerships)
+    matchmaking.on_match = exchanges.create
     app.bot_data["services"] = Services(
         settings=settings,
         db=db,
@@ -79,9 +87,9 @@ def build_application(
         languages=languages,
         onboarding=Onboarding(db, cities, clock, settings.eligible_countries, languages.remember),
         account=Account(db, languages),
-        matchmaking=Matchmaking(
-            db, clock, Vocabulary.load(), answer_days=settings.proposal_answer_days
-        ),
+        matchmaking=matchmaking,
+        partnerships=partnerships,
+        exchanges=exchanges,
     )
     register_all(app)
     return app

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, TypeAdapter, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.geo import COSME, DEFAULT_ELIGIBLE, EU27
@@ -24,6 +25,9 @@ KNOWN_COUNTRIES = (
         "GE",
     }
 )
+
+
+_DURATION = TypeAdapter(timedelta)
 
 
 class Settings(BaseSettings):
@@ -50,6 +54,20 @@ class Settings(BaseSettings):
     # it expires; how often the periodic job looks for due nudges and expiries.
     proposal_answer_days: float = Field(default=5.0, gt=0)
     dispatch_interval_seconds: int = Field(default=600, ge=5)
+    # Partnerships and exchanges: how long a staff invite link stays valid; reminders before
+    # a visit as ISO 8601 durations (P14D, P3D, PT10M); when a missing closing report is
+    # asked for again; when both sides are asked for the outcome; the lump-sum cap in EUR by
+    # host country, and for the others.
+    staff_invite_days: float = Field(default=7.0, gt=0)
+    reminder_offsets: Annotated[tuple[timedelta, ...], NoDecode] = (
+        timedelta(days=14),
+        timedelta(days=3),
+        timedelta(days=1),
+    )
+    report_reminder_days: float = Field(default=7.0, gt=0)
+    outcome_after_months: int = Field(default=6, ge=1, le=36)
+    lump_sum_cap: int = Field(default=1100, ge=0)
+    lump_sum_caps: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -62,6 +80,42 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError("must be Telegram user ids separated by commas") from exc
         return value
+
+    @field_validator("reminder_offsets", mode="before")
+    @classmethod
+    def _parse_offsets(cls, value: object) -> object:
+        """``P14D,P3D,PT10M``: positive ISO 8601 durations, each at most a year."""
+        if isinstance(value, str):
+            value = [p for p in value.replace(",", " ").split() if p]
+        try:
+            offsets = [_DURATION.validate_python(v) for v in value]  # type: ignore[union-attr]
+        except ValidationError as exc:
+            raise ValueError("use ISO 8601 durations such as P14D,P3D,PT10M") from exc
+        if any(o <= timedelta(0) or o > timedelta(days=366) for o in offsets):
+            raise ValueError("every offset must be positive and at most a year")
+        return tuple(sorted(set(offsets), reverse=True))
+
+    @field_validator("lump_sum_caps", mode="before")
+    @classmethod
+    def _parse_caps(cls, value: object) -> object:
+        """``DE=1100,AT=950``: a cap in EUR per host country."""
+        if isinstance(value, str):
+            caps: dict[str, int] = {}
+            for part in (p for p in value.replace(";", ",").split(",") if p.strip()):
+                code, _sep, amount = part.partition("=")
+                try:
+                    caps[code.strip().upper()] = int(amount)
+                except ValueError as exc:
+                    raise ValueError("write caps as DE=1100,AT=950") from exc
+            value = caps
+        unknown = [c for c in value if c not in KNOWN_COUNTRIES]  # type: ignore[union-attr]
+        if unknown:
+            raise ValueError("unknown country codes: " + ", ".join(unknown))
+        return value
+
+    def cap_for(self, host_country: str) -> int:
+        """The lump-sum cap for a host country."""
+        return self.lump_sum_caps.get(host_country, self.lump_sum_cap)
 
     @field_validator("eligible_countries", mode="before")
     @classmethod

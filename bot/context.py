@@ -10,8 +10,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.geo import CityIndex
 from bot.services.account import Account, LanguageCache
+from bot.services.exchanges import Exchanges
 from bot.services.matchmaking import Matchmaking
 from bot.services.onboarding import Onboarding
+from bot.services.partnerships import Partnerships
 from storage.db import Database
 
 
@@ -27,6 +29,8 @@ class Services:
     onboarding: Onboarding
     account: Account
     matchmaking: Matchmaking
+    partnerships: Partnerships
+    exchanges: Exchanges
 
 
 class Context(CallbackContext[ExtBot, dict, dict, dict]):

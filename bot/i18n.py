@@ -72,6 +72,11 @@ def pick_language(stored: str | None, telegram_code: str | None) -> str:
     return normalise_language(stored) or normalise_language(telegram_code) or DEFAULT
 
 
+def language_of(user: object) -> str:
+    """The language for messages the bot sends on its own to a stored user."""
+    return pick_language(getattr(user, "language", None), getattr(user, "client_language", None))
+
+
 def current_language() -> str:
     """The language of the update or job being handled."""
     return _current.get()

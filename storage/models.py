@@ -14,6 +14,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class Review:
+    """Values of a validation by partnership staff."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class ConsentState:
     """Values of ``User.consent``."""
 
@@ -28,7 +36,10 @@ class User(SQLModel, table=True):
     id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     consent: str = Field(default=ConsentState.PENDING, max_length=16)
     consent_at: datetime | None = None
-    language: str | None = Field(default=None, max_length=8)
+    language: str | None = Field(default=None, max_length=8)  # the user's explicit choice
+    # Telegram's language_code when the user last started the bot: the language of messages
+    # the bot sends on its own (notices, reminders) to someone who never chose one.
+    client_language: str | None = Field(default=None, max_length=16)
     username: str | None = Field(default=None, max_length=64)
     # Conversation state: the step the user is at, a version that changes with every step
     # (buttons carry it, so stale buttons are recognised) and step data (edit target,
@@ -42,6 +53,17 @@ class User(SQLModel, table=True):
     pushed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Partnership(SQLModel, table=True):
+    """A European Cluster Partnership: recruits, validates and pays its participants."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=120)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    ecosystems: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Profile(SQLModel, table=True):
@@ -70,6 +92,19 @@ class Profile(SQLModel, table=True):
     available_to: date | None = None
     motivation: str | None = Field(default=None, sa_column=Column(Text))
     email: str | None = Field(default=None, max_length=254)
+    partnership_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            ForeignKey("partnership.id", ondelete="SET NULL", name="fk_profile_partnership_id"),
+            nullable=True,
+        ),
+    )
+    # Validation by the partnership's staff (Review.*); a profile without a partnership needs
+    # none. Only approved profiles are proposed to others.
+    review: str = Field(default="pending", max_length=16)
+    reviewed_at: datetime | None = None
+    reviewed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    review_note: str | None = Field(default=None, max_length=300)
     completed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -142,3 +177,188 @@ class ImportedProfile(SQLModel, table=True):
 
 
 PERSONAL_TABLES["imported_profile"] = ("claimed_by",)
+
+
+class Staff(SQLModel, table=True):
+    """A partnership's staff member (a Telegram user)."""
+
+    partnership_id: int = Field(
+        sa_column=Column(ForeignKey("partnership.id", ondelete="CASCADE"), primary_key=True)
+    )
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True,
+            autoincrement=False,
+        )
+    )  # fmt: skip
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+PERSONAL_TABLES["staff"] = ("user_id",)
+
+
+class StaffInvite(SQLModel, table=True):
+    """A one-time, expiring deep link that makes its first user staff of a partnership."""
+
+    __tablename__ = "staff_invite"
+
+    token: str = Field(primary_key=True, max_length=32)
+    partnership_id: int = Field(
+        sa_column=Column(ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False)
+    )
+    created_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_by: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger, ForeignKey("user.id", ondelete="SET NULL"), nullable=True),
+    )
+    used_at: datetime | None = None
+
+
+PERSONAL_TABLES["staff_invite"] = ("used_by", "created_by")
+
+
+class Phase:
+    """Values of ``Exchange.phase``; users see them as matching, visiting and returning."""
+
+    APPROVAL = "approval"  # mutual match, waiting for the visitor's partnership
+    PLANNING = "planning"  # agreeing on dates
+    VISITING = "visiting"  # dates agreed: before and during the visit
+    RETURNING = "returning"  # after the visit: did it happen, the closing report
+    REPORT_REVIEW = "report_review"  # report filed, waiting for the visitor's partnership
+    CLOSED = "closed"  # report validated
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"  # the match was not validated
+
+    ALL = (APPROVAL, PLANNING, VISITING, RETURNING, REPORT_REVIEW, CLOSED, CANCELLED, REJECTED)
+    ACTIVE = (APPROVAL, PLANNING, VISITING, RETURNING, REPORT_REVIEW)
+    # A visitor completes at most one funded exchange: these phases use it up.
+    USES_VISIT = (APPROVAL, PLANNING, VISITING, RETURNING, REPORT_REVIEW, CLOSED)
+
+
+class Quality:
+    """Values of ``Exchange.cq_status``: goals and agenda (the Commitment to Quality)."""
+
+    NONE = "none"  # not written yet
+    HOST = "host"  # written by the visitor, waiting for the host's agreement
+    CHANGES = "changes"  # the host or staff asked for changes
+    STAFF = "staff"  # agreed by both sides, waiting for the partnerships
+    VALIDATED = "validated"
+
+
+class Exchange(SQLModel, table=True):
+    """A validated match on its way to a visit, a closing report and an outcome."""
+
+    __table_args__ = (
+        Index("ix_exchange_visitor_id", "visitor_id"),
+        Index("ix_exchange_host_id", "host_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposal_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            ForeignKey("proposal.id", ondelete="SET NULL"), nullable=True, unique=True
+        ),
+    )
+    visitor_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    )
+    host_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    )
+    visitor_partnership_id: int | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("partnership.id", ondelete="SET NULL"), nullable=True),
+    )
+    host_partnership_id: int | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("partnership.id", ondelete="SET NULL"), nullable=True),
+    )
+    phase: str = Field(default=Phase.APPROVAL, max_length=16, index=True)
+    # Dates: proposed by one side, confirmed by the other.
+    start_date: date | None = None
+    end_date: date | None = None
+    working_days: int | None = None
+    dates_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    dates_agreed_at: datetime | None = None
+    lump_sum: int | None = None
+    distance_km: float | None = None
+    # Goals and agenda (Commitment to Quality).
+    goals: str | None = Field(default=None, sa_column=Column(Text))
+    agenda: str | None = Field(default=None, sa_column=Column(Text))
+    cq_status: str = Field(default=Quality.NONE, max_length=16)
+    cq_visitor_ok: bool = False  # validated by the visitor's partnership
+    cq_host_ok: bool = False  # validated by the host's partnership
+    cq_note: str | None = Field(default=None, sa_column=Column(Text))
+    # Returning.
+    happened: str | None = Field(default=None, max_length=16)  # yes | postponed | cancelled
+    happened_reason: str | None = Field(default=None, max_length=300)
+    report_done: str | None = Field(default=None, sa_column=Column(Text))
+    report_results: str | None = Field(default=None, sa_column=Column(Text))
+    report_next: str | None = Field(default=None, sa_column=Column(Text))
+    report_file_id: str | None = Field(default=None, max_length=200)
+    report_file_name: str | None = Field(default=None, max_length=200)
+    report_note: str | None = Field(default=None, max_length=300)
+    host_rating: int | None = None
+    outcome_visitor: str | None = Field(default=None, max_length=16)
+    outcome_host: str | None = Field(default=None, max_length=16)
+    closed_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+PERSONAL_TABLES["exchange"] = ("visitor_id", "host_id")
+
+
+class ExchangeEvent(SQLModel, table=True):
+    """The audit trail: every state change of an exchange, who made it and when."""
+
+    __tablename__ = "exchange_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    exchange_id: int = Field(
+        sa_column=Column(ForeignKey("exchange.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    at: datetime = Field(default_factory=utcnow)
+    # The participant or staff member who acted; None for the bot (reminders, expiry).
+    actor_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    action: str = Field(max_length=32)
+    phase: str = Field(max_length=16)  # the phase after the change
+    detail: str | None = Field(default=None, max_length=300)
+
+
+class Reminder(SQLModel, table=True):
+    """A message due at a time, sent once by whichever dispatcher claims it first."""
+
+    __table_args__ = (
+        UniqueConstraint("exchange_id", "user_id", "kind", "due_at", name="uq_reminder"),
+        Index("ix_reminder_due", "sent_at", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    )
+    exchange_id: int | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("exchange.id", ondelete="CASCADE"), nullable=True),
+    )
+    kind: str = Field(max_length=16)
+    due_at: datetime
+    claimed_at: datetime | None = None  # a dispatcher took it; reclaimable after a lease
+    sent_at: datetime | None = None  # delivered, skipped as obsolete, or undeliverable
+    cancelled_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+PERSONAL_TABLES["reminder"] = ("user_id",)
+
+# Columns that name a user who acted on someone else's data (staff, the other side). They are
+# set to NULL when that user is erased; the rows belong to someone else.
+ACTOR_COLUMNS: dict[str, tuple[str, ...]] = {
+    "profile": ("reviewed_by",),
+    "exchange": ("dates_by",),
+    "exchange_event": ("actor_id",),
+}

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from storage.models import PERSONAL_TABLES, ImportedProfile, Profile, Proposal, User
+from storage.models import (
+    ACTOR_COLUMNS,
+    PERSONAL_TABLES,
+    Exchange,
+    ExchangeEvent,
+    ImportedProfile,
+    Partnership,
+    Phase,
+    Profile,
+    Proposal,
+    Quality,
+    Reminder,
+    Review,
+    Staff,
+    StaffInvite,
+    User,
+)
 
 
 async def get_user(session: AsyncSession, *, user_id: int) -> User | None:
@@ -34,7 +51,14 @@ async def get_user_and_profile(
 
 
 async def delete_user(session: AsyncSession, *, user_id: int) -> None:
-    """Erase every row holding this user's personal data (children first)."""
+    """Erase every row holding this user's personal data (children first); where the user only
+    acted on someone else's row (as staff or the other side), the reference is removed."""
+    for table_name, columns in ACTOR_COLUMNS.items():
+        table = SQLModel.metadata.tables[table_name]
+        for column in columns:
+            await session.execute(
+                update(table).where(table.c[column] == user_id).values({column: None})
+            )
     for table_name, columns in PERSONAL_TABLES.items():
         if table_name == "user":
             continue
@@ -46,7 +70,7 @@ async def delete_user(session: AsyncSession, *, user_id: int) -> None:
 async def count_rows_of_user(session: AsyncSession, *, user_id: int) -> int:
     """How many rows in the personal-data tables still name this user."""
     total = 0
-    for table_name, columns in PERSONAL_TABLES.items():
+    for table_name, columns in (*PERSONAL_TABLES.items(), *ACTOR_COLUMNS.items()):
         table = SQLModel.metadata.tables[table_name]
         condition = or_(*(table.c[c] == user_id for c in columns))
         total += (
@@ -56,26 +80,41 @@ async def count_rows_of_user(session: AsyncSession, *, user_id: int) -> int:
 
 
 async def completed_participants(session: AsyncSession) -> list[tuple[User, Profile]]:
-    """Every user with a complete profile (the matching population)."""
+    """Every user with a complete, validated profile (the matching population)."""
     rows = await session.execute(
         select(User, Profile)
         .join(Profile, Profile.user_id == User.id)
-        .where(Profile.completed_at.is_not(None))  # type: ignore[union-attr]
+        .where(
+            Profile.completed_at.is_not(None),  # type: ignore[union-attr]
+            Profile.review == Review.APPROVED,
+        )
     )
     return [(u, p) for u, p in rows.all()]
 
 
+async def visitors_with_exchange(session: AsyncSession) -> set[int]:
+    """Visitors whose one funded exchange is under way or done."""
+    rows = await session.execute(
+        select(Exchange.visitor_id).where(Exchange.phase.in_(Phase.USES_VISIT))  # type: ignore[attr-defined]
+    )
+    return set(rows.scalars())
+
+
 async def population_fingerprint(session: AsyncSession) -> tuple:
-    """Changes whenever a complete profile or its owner's flags change."""
+    """Changes whenever a complete profile, its owner's flags or an exchange change."""
     row = (
         await session.execute(
             select(func.count(), func.max(Profile.updated_at), func.max(User.updated_at))
             .select_from(User)
             .join(Profile, Profile.user_id == User.id)
-            .where(Profile.completed_at.is_not(None))  # type: ignore[union-attr]
+            .where(
+                Profile.completed_at.is_not(None),  # type: ignore[union-attr]
+                Profile.review == Review.APPROVED,
+            )
         )
     ).one()
-    return tuple(row)
+    exchanges = (await session.execute(select(func.count(), func.max(Exchange.updated_at)))).one()
+    return (*row, *exchanges)
 
 
 async def proposals_of(session: AsyncSession, *, user_id: int) -> list[Proposal]:
@@ -162,3 +201,244 @@ async def rows_of_user(session: AsyncSession, *, user_id: int) -> dict[str, list
             for row in result.mappings()
         ]
     return out
+
+
+# --------------------------------------------------------------------- partnerships and staff
+
+
+async def partnerships(session: AsyncSession) -> list[Partnership]:
+    """Every partnership, by name."""
+    rows = await session.execute(select(Partnership).order_by(Partnership.name))
+    return list(rows.scalars())
+
+
+async def get_partnership(session: AsyncSession, *, partnership_id: int) -> Partnership | None:
+    """One partnership by id."""
+    return await session.get(Partnership, partnership_id)
+
+
+async def partnership_by_slug(session: AsyncSession, *, slug: str) -> Partnership | None:
+    """One partnership by its slug (case-insensitive)."""
+    rows = await session.execute(select(Partnership).where(Partnership.slug == slug.lower()))
+    return rows.scalars().first()
+
+
+async def staff_partnership_ids(session: AsyncSession, *, user_id: int) -> set[int]:
+    """The partnerships the user is staff of."""
+    rows = await session.execute(select(Staff.partnership_id).where(Staff.user_id == user_id))
+    return set(rows.scalars())
+
+
+async def staff_of(session: AsyncSession, *, partnership_ids: Iterable[int]) -> list[User]:
+    """The staff members of these partnerships (each once)."""
+    ids = list(partnership_ids)
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(User)
+        .join(Staff, Staff.user_id == User.id)
+        .where(Staff.partnership_id.in_(ids))  # type: ignore[attr-defined]
+        .distinct()
+    )
+    return list(rows.scalars())
+
+
+async def claim_invite(session: AsyncSession, *, token: str, user_id: int, now: datetime) -> bool:
+    """Use a staff invite unless it is used or expired; True for the one who used it."""
+    result = await session.execute(
+        update(StaffInvite)
+        .where(
+            StaffInvite.token == token,
+            StaffInvite.used_at.is_(None),  # type: ignore[union-attr]
+            StaffInvite.expires_at > now,
+        )
+        .values(used_by=user_id, used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def pending_profiles(
+    session: AsyncSession, *, partnership_ids: Collection[int]
+) -> list[tuple[User, Profile]]:
+    """Complete profiles of these partnerships that wait for validation, oldest first."""
+    rows = await session.execute(
+        select(User, Profile)
+        .join(Profile, Profile.user_id == User.id)
+        .where(
+            Profile.completed_at.is_not(None),  # type: ignore[union-attr]
+            Profile.review == Review.PENDING,
+            Profile.partnership_id.in_(list(partnership_ids)),  # type: ignore[union-attr]
+        )
+        .order_by(Profile.completed_at)
+    )
+    return [(u, p) for u, p in rows.all()]
+
+
+async def exchanges_waiting_for(
+    session: AsyncSession, *, partnership_ids: Collection[int]
+) -> list[Exchange]:
+    """Exchanges with a step these partnerships must validate, oldest first."""
+    ids = list(partnership_ids)
+    visitor_side = Exchange.visitor_partnership_id.in_(ids)  # type: ignore[union-attr]
+    host_side = Exchange.host_partnership_id.in_(ids)  # type: ignore[union-attr]
+    quality = and_(
+        Exchange.cq_status == Quality.STAFF,
+        or_(
+            and_(visitor_side, Exchange.cq_visitor_ok.is_(False)),  # type: ignore[attr-defined]
+            and_(host_side, Exchange.cq_host_ok.is_(False)),  # type: ignore[attr-defined]
+        ),
+    )
+    rows = await session.execute(
+        select(Exchange)
+        .where(
+            or_(
+                and_(Exchange.phase == Phase.APPROVAL, visitor_side),
+                and_(Exchange.phase == Phase.REPORT_REVIEW, visitor_side),
+                quality,
+            )
+        )
+        .order_by(Exchange.updated_at)
+    )
+    return list(rows.scalars())
+
+
+async def participants_of(
+    session: AsyncSession, *, partnership_ids: Collection[int]
+) -> list[tuple[User, Profile]]:
+    """Every participant (complete or not) who chose one of these partnerships."""
+    rows = await session.execute(
+        select(User, Profile)
+        .join(Profile, Profile.user_id == User.id)
+        .where(Profile.partnership_id.in_(list(partnership_ids)))  # type: ignore[union-attr]
+        .order_by(Profile.created_at)
+    )
+    return [(u, p) for u, p in rows.all()]
+
+
+async def exchanges_of_partnerships(
+    session: AsyncSession, *, partnership_ids: Collection[int]
+) -> list[Exchange]:
+    """Exchanges whose visitor or host belongs to one of these partnerships."""
+    ids = list(partnership_ids)
+    rows = await session.execute(
+        select(Exchange)
+        .where(
+            or_(
+                Exchange.visitor_partnership_id.in_(ids),  # type: ignore[union-attr]
+                Exchange.host_partnership_id.in_(ids),  # type: ignore[union-attr]
+            )
+        )
+        .order_by(Exchange.id)
+    )
+    return list(rows.scalars())
+
+
+# --------------------------------------------------------------------- exchanges
+
+
+async def get_exchange(session: AsyncSession, *, exchange_id: int) -> Exchange | None:
+    """One exchange by id."""
+    return await session.get(Exchange, exchange_id)
+
+
+async def exchanges_of_user(session: AsyncSession, *, user_id: int) -> list[Exchange]:
+    """The user's exchanges as visitor or host, newest first."""
+    rows = await session.execute(
+        select(Exchange)
+        .where(or_(Exchange.visitor_id == user_id, Exchange.host_id == user_id))
+        .order_by(Exchange.id.desc())  # type: ignore[union-attr]
+    )
+    return list(rows.scalars())
+
+
+async def events_of(session: AsyncSession, *, exchange_id: int) -> list[ExchangeEvent]:
+    """The audit trail of one exchange, oldest first."""
+    rows = await session.execute(
+        select(ExchangeEvent)
+        .where(ExchangeEvent.exchange_id == exchange_id)
+        .order_by(ExchangeEvent.at, ExchangeEvent.id)
+    )
+    return list(rows.scalars())
+
+
+# --------------------------------------------------------------------- reminders
+
+
+async def cancel_reminders(
+    session: AsyncSession,
+    *,
+    exchange_id: int,
+    now: datetime,
+    kinds: Collection[str] | None = None,
+    user_id: int | None = None,
+) -> None:
+    """Cancel the exchange's reminders that have not gone out (optionally of some kinds)."""
+    condition = [
+        Reminder.exchange_id == exchange_id,
+        Reminder.sent_at.is_(None),  # type: ignore[union-attr]
+        Reminder.cancelled_at.is_(None),  # type: ignore[union-attr]
+    ]
+    if kinds is not None:
+        condition.append(Reminder.kind.in_(list(kinds)))  # type: ignore[attr-defined]
+    if user_id is not None:
+        condition.append(Reminder.user_id == user_id)
+    await session.execute(
+        update(Reminder)
+        .where(*condition)
+        .values(cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def claim_due_reminders(
+    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int = 200
+) -> list[Reminder]:
+    """Claim due reminders for this dispatcher and commit.
+
+    One statement: the rows are picked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (another
+    dispatcher's rows are skipped, not waited for) and the outer guard re-checks the claim, so
+    on every database each reminder goes to exactly one dispatcher. A claim whose dispatcher
+    died before marking the reminder sent is taken again once ``lease_until`` has passed.
+    """
+    free = or_(
+        Reminder.claimed_at.is_(None),  # type: ignore[union-attr]
+        Reminder.claimed_at < lease_until,  # type: ignore[operator]
+    )
+    due = and_(
+        Reminder.due_at <= now,
+        Reminder.sent_at.is_(None),  # type: ignore[union-attr]
+        Reminder.cancelled_at.is_(None),  # type: ignore[union-attr]
+        free,
+    )
+    pick = (
+        select(Reminder.id)
+        .where(due)
+        .order_by(Reminder.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(
+        update(Reminder)
+        .where(Reminder.id.in_(pick.scalar_subquery()), due)  # type: ignore[union-attr]
+        .values(claimed_at=now)
+        .returning(Reminder)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = list(result.scalars())
+    await session.commit()
+    return sorted(claimed, key=lambda r: (r.due_at, r.id or 0))
+
+
+async def mark_reminders_sent(
+    session: AsyncSession, *, ids: Collection[int], now: datetime
+) -> None:
+    """Record that these reminders went out (or were obsolete); commits."""
+    if ids:
+        await session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(list(ids)))  # type: ignore[union-attr]
+            .values(sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    await session.commit()

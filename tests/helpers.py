@@ -46,6 +46,8 @@ async def register(
     for eco in a["ecosystems"]:
         await bot.choose(user, "ecosystems", eco)
     await bot.choose(user, "ecosystems", "done")
+    if a.get("partnership") is not None:  # asked only where partnerships exist
+        await bot.choose(user, "partnership", str(a["partnership"]))
     await bot.send(user, a["offers"])
     await bot.send(user, a["seeks"])
     for lang in a["languages"]:
@@ -84,3 +86,28 @@ async def all_rows(bot: BotDriver) -> dict[str, list[tuple]]:
             result = await session.execute(text(f'SELECT * FROM "{name}"'))
             out[name] = [tuple(r) for r in result]
     return out
+
+
+async def make_partnership(
+    bot: BotDriver,
+    slug: str,
+    name: str,
+    *,
+    ecosystems: tuple[str, ...] = ("textiles",),
+    staff: tuple[FakeUser, ...] = (),
+) -> int:
+    """A partnership with staff, stored directly (the chat flow has its own tests)."""
+    from storage.models import Partnership, Staff
+
+    async with services_of(bot.app).db.session() as session:
+        partnership = Partnership(slug=slug, name=name, ecosystems=list(ecosystems))
+        session.add(partnership)
+        await session.flush()
+        for member in staff:
+            if await session.get(User, member.id) is None:
+                session.add(User(id=member.id, state="idle", client_language=member.language_code))
+                await session.flush()
+            session.add(Staff(partnership_id=partnership.id, user_id=member.id))
+        await session.commit()
+        assert partnership.id is not None
+        return partnership.id

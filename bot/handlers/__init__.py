@@ -6,7 +6,16 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.context import Context
-from bot.handlers import account, common, matching, profile, registration
+from bot.handlers import (
+    account,
+    common,
+    exchange,
+    jobs,
+    matching,
+    profile,
+    registration,
+    staff,
+)
 from bot.handlers.render import send_outcome
 from bot.i18n import _
 from bot.services.ui import Outcome
@@ -25,6 +34,9 @@ def register_all(app: Application) -> None:
     profile.register(app)
     account.register(app)
     matching.register(app)
+    exchange.register(app)
+    staff.register(app)
+    jobs.register(app)
     common.register_late(app)
     registration.register_late(app)
     app.add_handler(CallbackQueryHandler(stale_button))

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Register or continue")),
     ("matches", N_("Your proposed partners")),
+    ("exchange", N_("Your exchange and its next step")),
     ("profile", N_("Show and edit your profile")),
     ("pause", N_("Take a break from matching")),
     ("resume", N_("Take part in matching again")),
@@ -64,9 +65,12 @@ async def resolve_language(update: Update, context: Context) -> None:
 
 async def help_command(update: Update, context: Context) -> None:
     """/help: what the bot can do."""
-    await send_outcome(
-        update, context, await context.services.onboarding.help(update.effective_user.id)
-    )
+    user_id = update.effective_user.id
+    out = await context.services.onboarding.help(user_id)
+    staff = await context.services.partnerships.help_for(user_id)
+    if staff:
+        out.replies[-1].text += "\n\n" + staff
+    await send_outcome(update, context, out)
 
 
 async def unknown_command(update: Update, context: Context) -> None:

@@ -1,4 +1,8 @@
-"""/start, consent, the registration questions, /cancel, and free text in general."""
+"""/start, consent, the registration questions, /cancel, and free text in general.
+
+Typed text goes to whoever asked for it: the exchange (dates, goals, report), staff input
+(a rejection reason, a new partnership), or the registration.
+"""
 
 from __future__ import annotations
 
@@ -7,37 +11,96 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.context import Context
 from bot.handlers.matching import announce_newcomer
-from bot.handlers.render import send_outcome
+from bot.handlers.render import send_notices, send_outcome
+from bot.services import exchanges, partnerships
+from bot.services.ui import Outcome
+
+
+async def _after(context: Context, user_id: int, out: Outcome) -> None:
+    """A profile completed (announce it) or waiting for validation (tell the staff)."""
+    if out.completed:
+        await announce_newcomer(context, user_id)
+    if out.submitted:
+        notices = await context.services.partnerships.profile_submitted(user_id)
+        await send_notices(context.bot, notices)
 
 
 async def start(update: Update, context: Context) -> None:
-    """/start [payload]: welcome and consent, or continue the registration."""
+    """/start [payload]: staff invitation, staff overview, or welcome and registration."""
     user = update.effective_user
     payload = context.args[0] if context.args else None
-    out = await context.services.onboarding.start(user.id, payload, user.username)
+    services = context.services
+    if payload and payload.startswith(partnerships.STAFF_INVITE_PREFIX):
+        token = payload[len(partnerships.STAFF_INVITE_PREFIX) :]
+        out = await services.partnerships.accept_invite(
+            user.id, token, user.username, user.language_code
+        )
+        await send_outcome(update, context, out)
+        return
+    out = None if payload else await services.partnerships.staff_start(user.id)
+    if out is None:
+        out = await services.onboarding.start(user.id, payload, user.username, user.language_code)
     await send_outcome(update, context, out)
+    await _after(context, user.id, out)
 
 
 async def cancel(update: Update, context: Context) -> None:
     """/cancel: leave the current question; nothing is lost."""
-    await send_outcome(
-        update, context, await context.services.onboarding.cancel(update.effective_user.id)
-    )
+    user_id = update.effective_user.id
+    services = context.services
+    state = await services.account.state_of(user_id)
+    if state in exchanges.STATES:
+        out = await services.exchanges.cancel(user_id)
+    elif state in partnerships.STATES:
+        out = await services.partnerships.cancel(user_id)
+    else:
+        out = await services.onboarding.cancel(user_id)
+    await send_outcome(update, context, out)
 
 
 async def text(update: Update, context: Context) -> None:
     """A typed answer (or chatter when nothing is asked)."""
-    out = await context.services.onboarding.on_text(
-        update.effective_user.id, update.effective_message.text or ""
-    )
+    user_id = update.effective_user.id
+    message = update.effective_message.text or ""
+    services = context.services
+    state = await services.account.state_of(user_id)
+    if state in exchanges.STATES:
+        out, notices = await services.exchanges.on_text(user_id, message)
+        await send_outcome(update, context, out)
+        await send_notices(context.bot, notices)
+        return
+    if state in partnerships.STATES:
+        out, notices, approved = await services.partnerships.on_text(user_id, message)
+        await send_outcome(update, context, out)
+        await send_notices(context.bot, notices)
+        for participant in approved:
+            await announce_newcomer(context, participant)
+        return
+    out = await services.onboarding.on_text(user_id, message)
     await send_outcome(update, context, out)
+    await _after(context, user_id, out)
 
 
 async def other(update: Update, context: Context) -> None:
-    """Stickers, photos, voice, files…: explain what is expected."""
-    await send_outcome(
-        update, context, await context.services.onboarding.on_other(update.effective_user.id)
-    )
+    """Files, stickers, photos, voice…: a report's attachment, or explain what is expected."""
+    user_id = update.effective_user.id
+    services = context.services
+    document = update.effective_message.document
+    if document is not None:
+        result = await services.exchanges.on_document(
+            user_id, document.file_id, document.file_name or "document"
+        )
+        if result is not None:
+            out, notices = result
+            await send_outcome(update, context, out)
+            await send_notices(context.bot, notices)
+            return
+    state = await services.account.state_of(user_id)
+    if state in exchanges.STATES or state in partnerships.STATES:
+        out = await services.exchanges.other_input(user_id)
+    else:
+        out = await services.onboarding.on_other(user_id)
+    await send_outcome(update, context, out)
 
 
 async def button(update: Update, context: Context) -> None:
@@ -46,8 +109,7 @@ async def button(update: Update, context: Context) -> None:
     user = update.effective_user
     out = await context.services.onboarding.on_button(user.id, query.data or "", user.username)
     await send_outcome(update, context, out)
-    if out.completed:
-        await announce_newcomer(context, user.id)
+    await _after(context, user.id, out)
 
 
 def register(app: Application) -> None:

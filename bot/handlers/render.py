@@ -66,10 +66,7 @@ async def send_outcome(update: Update, context: Context, out: Outcome) -> None:
     bot = context.bot
     for reply in out.replies:
         if reply.document is not None:
-            doc = reply.document
-            await bot.send_document(
-                chat.id, InputFile(doc.content, filename=doc.filename), caption=doc.caption or None
-            )
+            await _send_document(bot, chat.id, reply)
             continue
         if reply.edit and query is not None and query.message is not None:
             try:
@@ -111,7 +108,22 @@ async def send_notices(bot: Bot, notices: list) -> int:
     return sent
 
 
+async def _send_document(bot: Bot, chat_id: int, reply: Reply) -> None:
+    doc = reply.document
+    assert doc is not None
+    caption = split_text(doc.caption, 1024)[0] if doc.caption else None
+    media = doc.file_id or InputFile(doc.content, filename=doc.filename)
+    keyboard = markup(reply.keyboard)
+    if doc.photo:
+        await bot.send_photo(chat_id, media, caption=caption, reply_markup=keyboard)
+    else:
+        await bot.send_document(chat_id, media, caption=caption, reply_markup=keyboard)
+
+
 async def _send(bot: Bot, chat_id: int, reply: Reply) -> None:
+    if reply.document is not None:
+        await _send_document(bot, chat_id, reply)
+        return
     chunks = split_text(reply.text)
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1

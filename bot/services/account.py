@@ -48,6 +48,12 @@ class Account:
         self.db = db
         self.languages = languages
 
+    async def state_of(self, user_id: int) -> str | None:
+        """The conversation step the user is at (None for someone unknown)."""
+        async with self.db.session() as session:
+            user = await repo.get_user(session, user_id=user_id)
+        return user.state if user else None
+
     def language_menu(self) -> Outcome:
         """``/language``: the two choices."""
         return Outcome().add(

@@ -16,6 +16,7 @@ FIELD_LABELS: dict[str, str] = {
     "country": N_("Country"),
     "city": N_("City"),
     "ecosystems": N_("Ecosystems"),
+    "partnership": N_("Partnership"),
     "offers": N_("Offers"),
     "seeks": N_("Seeks"),
     "languages": N_("Languages"),
@@ -25,9 +26,12 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
-def field_value(profile: Profile, key: str) -> str:
+def field_value(profile: Profile, key: str, partnerships: dict[int, str] | None = None) -> str:
     """One field, formatted and escaped; an em dash when empty."""
     none = "—"
+    if key == "partnership":
+        name = (partnerships or {}).get(profile.partnership_id or 0)
+        return esc(name) if name else none
     if key == "role":
         return _(ROLE_SHORT[profile.role]) if profile.role in ROLE_SHORT else none
     if key == "org_type":
@@ -49,11 +53,18 @@ def field_value(profile: Profile, key: str) -> str:
     return esc(value) if value else none
 
 
-def profile_card(profile: Profile, title: str) -> str:
-    """The whole profile as an HTML message."""
+def fields(with_partnership: bool) -> dict[str, str]:
+    """The editable fields; the partnership only where partnerships exist."""
+    if with_partnership:
+        return FIELD_LABELS
+    return {k: v for k, v in FIELD_LABELS.items() if k != "partnership"}
+
+
+def profile_card(profile: Profile, title: str, partnerships: dict[int, str] | None = None) -> str:
+    """The whole profile as an HTML message (``partnerships``: names by id, if any exist)."""
     lines = [f"<b>{esc(title)}</b>", ""]
-    for key, label in FIELD_LABELS.items():
-        value = field_value(profile, key)
+    for key, label in fields(bool(partnerships)).items():
+        value = field_value(profile, key, partnerships)
         if key in {"offers", "seeks", "motivation"}:
             lines.append(f"<b>{esc(_(label))}:</b>\n{value}")
         else:

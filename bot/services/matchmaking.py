@@ -8,19 +8,20 @@ to send to whom. Contact details appear only in the introduction after both side
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain import ECOSYSTEMS, ORG_TYPE_LABELS
-from bot.i18n import N_, _, country_name, current_language, pick_language, use_language
+from bot.i18n import N_, _, country_name, current_language, language_of, use_language
 from bot.matching.engine import MatchIndex, NoMatch, Participant, Reasons
 from bot.matching.explain import explain
 from bot.matching.vocabulary import Vocabulary
-from bot.services.ui import Button, Keyboard, Outcome, Reply, esc
+from bot.services.ui import Button, Keyboard, Notice, Outcome, Reply, esc
 from storage import repo
 from storage.db import Database
-from storage.models import Profile, Proposal, User
+from storage.models import Profile, Proposal, Review, User
 from storage.models import ProposalSide as Side
 
 # What someone who was interested is told when the pair ends without them.
@@ -71,14 +72,6 @@ NO_MATCH_TEXT: dict[str, str] = {
 
 
 @dataclass
-class Notice:
-    """Messages for someone other than the user whose update is being handled."""
-
-    chat_id: int
-    replies: list[Reply] = field(default_factory=list)
-
-
-@dataclass
 class _Population:
     index: MatchIndex
     rows: dict[int, tuple[User, Profile]]
@@ -101,6 +94,9 @@ class Matchmaking:
         self.answer_time = timedelta(days=answer_days)
         self._population: _Population | None = None
         self._lock = asyncio.Lock()
+        # Called when both sides are interested: (proposal id, visitor, host, actor) → the
+        # actor's replies and messages for others (the exchange service).
+        self.on_match: Callable[[int, int, int, int], Awaitable[tuple[list, list]]] | None = None
 
     # ----------------------------------------------------------------- population
 
@@ -112,6 +108,7 @@ class Matchmaking:
                 if self._population and self._population.fingerprint == fingerprint:
                     return self._population
                 rows = await repo.completed_participants(session)
+                visited = await repo.visitors_with_exchange(session)
             people = [
                 Participant(
                     key=_key(u.id),
@@ -124,6 +121,7 @@ class Matchmaking:
                     available_from=p.available_from,
                     available_to=p.available_to,
                     paused=u.paused,
+                    has_exchange=u.id in visited,
                 )
                 for u, p in rows
             ]
@@ -144,7 +142,7 @@ class Matchmaking:
         """
         pop = await self.population()
         if user_id not in pop.rows:
-            return Outcome().add(_(NO_MATCH_TEXT[NoMatch.UNKNOWN]))
+            return await self._not_in_population(user_id)
         me, _profile = pop.rows[user_id]
         if me.paused:
             return Outcome().add(_(NO_MATCH_TEXT[NoMatch.PAUSED]))
@@ -175,6 +173,30 @@ class Matchmaking:
                 _set_mine(proposal, user_id, Side.SHOWN, shown=self.clock.now())
             await session.commit()
         return Outcome(replies=[self._card(pop, proposal, user_id)])
+
+    async def _not_in_population(self, user_id: int) -> Outcome:
+        """Not complete, waiting for validation, or rejected: say which."""
+        async with self.db.session() as session:
+            _user, profile = await repo.get_user_and_profile(session, user_id=user_id)
+            if profile is None or profile.completed_at is None:
+                return Outcome().add(_(NO_MATCH_TEXT[NoMatch.UNKNOWN]))
+            partnership = await repo.get_partnership(
+                session, partnership_id=profile.partnership_id or 0
+            )
+        name = esc(partnership.name) if partnership else ""
+        if profile.review == Review.REJECTED:
+            return Outcome().add(
+                _(
+                    "{partnership} has not validated your profile. Please correct it with "
+                    "/profile; I will then send it for validation again."
+                ).format(partnership=f"<b>{name}</b>")
+            )
+        return Outcome().add(
+            _(
+                "Your profile is waiting for validation by {partnership}. Matching starts as "
+                "soon as they have validated it; I will tell you."
+            ).format(partnership=f"<b>{name}</b>")
+        )
 
     def _nothing(self, index: MatchIndex, user_id: int, seen: set[str], skipped: bool) -> Outcome:
         if skipped:
@@ -273,6 +295,7 @@ class Matchmaking:
             notices: list[Notice] = []
             waiting: list[int] = []  # told that this pair ended: offered their next proposal
             out = Outcome()
+            matched: tuple[int, int] | None = None
             if action == "i":
                 _set_mine(proposal, user_id, Side.INTERESTED)
                 if theirs == Side.INTERESTED:
@@ -280,6 +303,7 @@ class Matchmaking:
                     out.replies.append(self._answered(pop, proposal, user_id, _("Interested")))
                     out.replies.append(self._introduction(pop, other))
                     notices.append(self._notice_introduction(pop, other, user_id))
+                    matched = self._visitor_and_host(pop, user_id, other)
                 else:
                     out.replies.append(self._answered(pop, proposal, user_id, _("Interested")))
                     out.add(
@@ -322,10 +346,20 @@ class Matchmaking:
                 return invalid
             proposal.updated_at = now
             await session.commit()
+        if matched is not None and self.on_match is not None:
+            replies, more = await self.on_match(proposal.id or 0, *matched, user_id)
+            out.replies.extend(replies)
+            _merge(notices, more)
         if action == "i" and proposal.matched_at is None:  # while waiting: the next card
             out.replies.extend((await self.show(user_id, skip=frozenset({pid}))).replies)
         await self._offer_next(pop, waiting, notices)
         return out, notices
+
+    def _visitor_and_host(self, pop: _Population, me: int, other: int) -> tuple[int, int]:
+        """Who travels: the engine's reading of the two roles (``both`` meets its best side)."""
+        index = pop.index
+        me_visits = index.reasons(index.position[_key(me)], index.position[_key(other)]).you_visit
+        return (me, other) if me_visits else (other, me)
 
     def _pair_ended(
         self,
@@ -356,7 +390,7 @@ class Matchmaking:
 
     def _lang(self, pop: _Population, user_id: int) -> str:
         user = pop.rows[user_id][0]
-        return pick_language(user.language, None)
+        return language_of(user)
 
     def _notice_card(self, pop: _Population, proposal: Proposal, to: int, intro: str) -> Notice:
         with use_language(self._lang(pop, to)):
@@ -469,6 +503,17 @@ class Matchmaking:
                             self._pair_ended(pop, other, side, EXPIRED_NOTE, waiting, notices)
         await self._offer_next(pop, waiting, notices)
         return notices
+
+
+def _merge(notices: list[Notice], more: list[Notice]) -> None:
+    """Append messages, joining those for the same chat so they arrive in order."""
+    for notice in more:
+        for existing in notices:
+            if existing.chat_id == notice.chat_id:
+                existing.replies.extend(notice.replies)
+                break
+        else:
+            notices.append(notice)
 
 
 def _mine(p: Proposal, user_id: int) -> tuple[str, datetime | None, datetime | None]:

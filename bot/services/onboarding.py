@@ -9,7 +9,7 @@ row and continues. Editing a single field reuses the same steps with a return ta
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 
@@ -28,7 +28,7 @@ from bot.domain import (
     Role,
 )
 from bot.i18n import _, country_name, current_language, format_date, language_name
-from bot.services.cards import FIELD_LABELS, profile_card
+from bot.services.cards import FIELD_LABELS, fields, profile_card
 from bot.services.imports import INVITE_PREFIX
 from bot.services.profile_text import (
     InputError,
@@ -41,7 +41,9 @@ from bot.services.profile_text import (
 from bot.services.ui import Button, Keyboard, Outcome, Reply, esc, rows
 from storage import repo
 from storage.db import Database
-from storage.models import ConsentState, Profile, User, utcnow
+from storage.models import ConsentState, Partnership, Profile, Review, User, utcnow
+
+PARTNERSHIP_PREFIX = "p_"  # /start p_<slug>: register with that partnership
 
 # The registration steps, in order.
 STEPS: tuple[str, ...] = (
@@ -52,6 +54,7 @@ STEPS: tuple[str, ...] = (
     "country",
     "city",
     "ecosystems",
+    "partnership",  # only where partnerships exist, and not when a link chose it
     "offers",
     "seeks",
     "languages",
@@ -78,6 +81,12 @@ class Ctx:
     out: Outcome
     username: str | None = None
     new_profile: bool = False
+    partnerships: list[Partnership] = field(default_factory=list)
+
+    @property
+    def names(self) -> dict[int, str]:
+        """Partnership names by id (empty when there is none)."""
+        return {p.id: p.name for p in self.partnerships if p.id is not None}
 
 
 class Onboarding:
@@ -99,7 +108,13 @@ class Onboarding:
 
     # ----------------------------------------------------------------- entry points
 
-    async def start(self, user_id: int, payload: str | None, username: str | None) -> Outcome:
+    async def start(
+        self,
+        user_id: int,
+        payload: str | None,
+        username: str | None,
+        client_language: str | None = None,
+    ) -> Outcome:
         """``/start``: welcome and consent, or resume where the user stopped."""
         async with self.db.session() as session:
             user, profile = await repo.get_user_and_profile(session, user_id=user_id)
@@ -109,6 +124,8 @@ class Onboarding:
                 session.add(user)
                 if self._on_language:
                     self._on_language(user_id, None)  # a new user has no stored choice
+            if client_language:
+                user.client_language = client_language[:16]
             payload = (payload or "").strip()[:64] or None
             if user.consent != ConsentState.GIVEN:
                 user.state = CONSENT
@@ -121,8 +138,14 @@ class Onboarding:
                 user.start_payload = payload
             if username:
                 user.username = username[:64]
-            assert profile is not None
+            if profile is None:  # consented elsewhere (staff) but never registered
+                profile = Profile(user_id=user.id)
+                session.add(profile)
+                user.state = STEPS[0]
             ctx = Ctx(session, user, profile, out)
+            ctx.partnerships = await repo.partnerships(session)
+            if payload and payload.startswith(PARTNERSHIP_PREFIX):
+                await self._preset_partnership(ctx, payload)
             if user.state == IDLE:
                 out.add(
                     _("Welcome back, {name}! Your profile is complete.").format(
@@ -216,6 +239,8 @@ class Onboarding:
                 username,
                 new_profile=profile is None,
             )
+            if step != CONSENT or value == "yes":
+                ctx.partnerships = await repo.partnerships(session)
             handler = self._button_handlers().get(step)
             if handler is None:
                 return Outcome(toast=_("This button is not valid any more."))
@@ -256,12 +281,18 @@ class Onboarding:
         """``/profile``: the card with an edit button; ``menu`` lists the fields instead."""
         async with self.db.session() as session:
             ctx = await self._load(session, user_id)
+            if ctx is not None and not ctx.partnerships:
+                ctx.partnerships = await repo.partnerships(session)
         if ctx is None or ctx.profile.completed_at is None:
             return Outcome().add(
                 _("You have not completed your registration yet. Send /start to continue.")
             )
         out = Outcome()
-        out.replies.append(self.profile_edit_menu() if menu else self.profile_view(ctx.profile))
+        out.replies.append(
+            self.profile_edit_menu(bool(ctx.partnerships))
+            if menu
+            else self.profile_view(ctx.profile, ctx.names)
+        )
         return out
 
     async def edit_field(self, user_id: int, key: str) -> Outcome:
@@ -271,8 +302,11 @@ class Onboarding:
             if ctx is None or not ctx.profile.completed_at:
                 return Outcome(toast=_("Please complete your registration first."), alert=True)
             step = EDIT_TARGET.get(key, key)
-            if step not in STEPS:
+            if not ctx.partnerships:
+                ctx.partnerships = await repo.partnerships(session)
+            if step not in STEPS or (step == "partnership" and not ctx.partnerships):
                 return Outcome(toast=_("This button is not valid any more."))
+            ctx.user.state_data = {"edit": key}
             self._goto(ctx, step, data={"return": "profile"})
             await session.commit()
             return ctx.out
@@ -283,7 +317,10 @@ class Onboarding:
         user, profile = await repo.get_user_and_profile(session, user_id=user_id)
         if user is None or user.consent != ConsentState.GIVEN or profile is None:
             return None
-        return Ctx(session, user, profile, Outcome())
+        ctx = Ctx(session, user, profile, Outcome())
+        if user.state != IDLE:
+            ctx.partnerships = await repo.partnerships(session)
+        return ctx
 
     def _not_started(self) -> Outcome:
         return Outcome().add(_("Hello! Send /start to begin."))
@@ -295,6 +332,10 @@ class Onboarding:
 
     def _goto(self, ctx: Ctx, state: str, data: dict | None = None) -> None:
         """Move to ``state`` and ask its question."""
+        if state == "partnership" and self._skip_partnership(ctx, data):
+            ctx.user.state, ctx.user.state_data = state, data if data is not None else {}
+            self._advance(ctx, state)
+            return
         ctx.user.state = state
         ctx.user.state_data = data if data is not None else {}
         self._bump(ctx.user)
@@ -311,13 +352,45 @@ class Onboarding:
         elif back == "profile":
             self._goto(ctx, IDLE)
             ctx.out.add(
-                _("Saved.") + "\n\n" + profile_card(ctx.profile, _("Your profile")),
+                _("Saved.")
+                + self._resubmit(ctx)
+                + "\n\n"
+                + profile_card(ctx.profile, _("Your profile"), ctx.names),
                 self._profile_keyboard(),
             )
         elif back == SUMMARY or done == STEPS[-1]:
             self._goto(ctx, SUMMARY)
         else:
             self._goto(ctx, STEPS[STEPS.index(done) + 1])
+
+    @staticmethod
+    def _missing(ctx: Ctx) -> list[str]:
+        """Required steps without an answer (the partnership only where there are some)."""
+        p = ctx.profile
+        return [
+            s
+            for s in STEPS
+            if s != "email"
+            and not (s == "partnership" and (not ctx.partnerships or p.partnership_id))
+            and not (s != "partnership" and _filled(p, s))
+        ]
+
+    @staticmethod
+    def _skip_partnership(ctx: Ctx, data: dict | None) -> bool:
+        """No partnership to choose, or a link chose it and the user did not ask to change it."""
+        if not ctx.partnerships:
+            return True
+        asked = (
+            bool(data and data.get("return")) and ctx.user.state_data.get("edit") == "partnership"
+        )
+        return ctx.profile.partnership_id is not None and not asked
+
+    def _steps(self, ctx: Ctx) -> list[str]:
+        """The steps this user goes through, for the "3/14" counter."""
+        skip = not ctx.partnerships or (
+            ctx.profile.partnership_id is not None and ctx.user.state != "partnership"
+        )
+        return [s for s in STEPS if not (s == "partnership" and skip)]
 
     @staticmethod
     def _chain_needed(ctx: Ctx, done: str) -> bool:
@@ -387,8 +460,9 @@ class Onboarding:
         """The question of the current step, optionally after an explanation."""
         state = ctx.user.state
         text, keyboard = self._question(ctx, state)
-        if state in STEPS and not ctx.user.state_data.get("return"):
-            text = f"<i>{STEPS.index(state) + 1}/{len(STEPS)}</i>  {text}"
+        steps = self._steps(ctx)
+        if state in steps and not ctx.user.state_data.get("return"):
+            text = f"<i>{steps.index(state) + 1}/{len(steps)}</i>  {text}"
         if prefix:
             text = prefix + "\n\n" + text
         return Reply(text, keyboard)
@@ -449,6 +523,8 @@ class Onboarding:
                 ),
                 keyboard,
             )
+        if state == "partnership":
+            return self._partnership_question(ctx)
         if state == "offers":
             return (
                 _(
@@ -513,7 +589,9 @@ class Onboarding:
             )
         if state == SUMMARY:
             return (
-                profile_card(p, _("Your profile")) + "\n\n" + _("Is everything correct?"),
+                profile_card(p, _("Your profile"), ctx.names)
+                + "\n\n"
+                + _("Is everything correct?"),
                 [
                     [
                         b(user, SUMMARY, "ok", CHECK + " " + _("Confirm")),
@@ -523,7 +601,11 @@ class Onboarding:
             )
         if state == EDIT_MENU:
             keyboard = rows(
-                [b(user, EDIT_MENU, key, _(label)) for key, label in FIELD_LABELS.items()], 2
+                [
+                    b(user, EDIT_MENU, key, _(label))
+                    for key, label in fields(bool(ctx.partnerships)).items()
+                ],
+                2,
             )
             back = user.state_data.get("return") or SUMMARY
             if back == SUMMARY:
@@ -576,19 +658,85 @@ class Onboarding:
     def _profile_keyboard(self) -> Keyboard:
         return [[Button("✏️ " + _("Edit my profile"), "prof:menu")]]
 
-    def profile_view(self, profile: Profile) -> Reply:
+    def profile_view(self, profile: Profile, names: dict[int, str] | None = None) -> Reply:
         """The /profile card with its edit button."""
-        return Reply(profile_card(profile, _("Your profile")), self._profile_keyboard())
+        text = profile_card(profile, _("Your profile"), names)
+        if profile.review == Review.PENDING and profile.partnership_id is not None:
+            text += "\n\n⏳ " + _("Waiting for validation by your partnership.")
+        return Reply(text, self._profile_keyboard())
 
-    def profile_edit_menu(self) -> Reply:
+    def profile_edit_menu(self, with_partnership: bool = False) -> Reply:
         """Buttons for every editable field of a complete profile."""
         return Reply(
             _("Which field do you want to change?"),
             rows(
-                [Button(_(label), f"prof:edit:{key}") for key, label in FIELD_LABELS.items()],
+                [
+                    Button(_(label), f"prof:edit:{key}")
+                    for key, label in fields(with_partnership).items()
+                ],
                 2,
             ),
         )
+
+    def _partnership_question(self, ctx: Ctx) -> tuple[str, Keyboard | None]:
+        """Partnerships whose ecosystems fit the profile come first."""
+        mine = set(ctx.profile.ecosystems)
+        ranked = sorted(
+            ctx.partnerships, key=lambda p: (-len(mine & set(p.ecosystems)), p.name.casefold())
+        )
+        lines = [
+            _(
+                "Which European Cluster Partnership do you take part with? It validates your "
+                "registration and your exchange. Those that fit your ecosystems come first."
+            ),
+            "",
+        ]
+        keyboard: Keyboard = []
+        for p in ranked:
+            fits = bool(mine & set(p.ecosystems))
+            label = ("⭐ " if fits else "") + p.name
+            keyboard.append([self._btn(ctx.user, "partnership", str(p.id), label[:60])])
+            line = f"<b>{esc(p.name)}</b>"
+            if p.description:
+                line += ": " + esc(p.description[:200])
+            lines.append(line)
+        return "\n".join(lines), keyboard
+
+    async def _preset_partnership(self, ctx: Ctx, payload: str) -> None:
+        """``p_<slug>``: register with that partnership (or say the link is unknown)."""
+        slug = payload[len(PARTNERSHIP_PREFIX) :]
+        found = next((p for p in ctx.partnerships if p.slug == slug.lower()), None)
+        if found is None:
+            ctx.out.add(
+                _(
+                    "I don't know the partnership of this link. You can choose your "
+                    "partnership during the registration."
+                )
+            )
+            return
+        p = ctx.profile
+        if p.partnership_id == found.id:
+            return
+        if p.partnership_id is not None and p.completed_at is not None:
+            return  # a registered participant keeps the partnership that validated them
+        p.partnership_id = found.id
+        ctx.out.add(
+            _("You are registering with {partnership}.").format(
+                partnership=f"<b>{esc(found.name)}</b>"
+            )
+        )
+        if p.completed_at is not None:
+            p.review = Review.PENDING
+            ctx.out.submitted = True
+
+    def _resubmit(self, ctx: Ctx) -> str:
+        """After an edit: a rejected profile (or a new partnership) goes back to the staff."""
+        p = ctx.profile
+        if p.partnership_id is None or p.review != Review.REJECTED:
+            return ""
+        p.review = Review.PENDING
+        ctx.out.submitted = True
+        return " " + _("I have sent your profile to your partnership for validation again.")
 
     # ----------------------------------------------------------------- typed answers
 
@@ -684,6 +832,7 @@ class Onboarding:
             "country": self._b_country,
             "city": self._b_city,
             "ecosystems": self._b_toggle,
+            "partnership": self._b_partnership,
             "languages": self._b_toggle,
             "email": self._b_email,
             SUMMARY: self._b_summary,
@@ -760,7 +909,7 @@ class Onboarding:
                 "it: I will only ask for what is missing."
             )
         )
-        missing = [s for s in STEPS if s != "email" and not _filled(p, s)]
+        missing = self._missing(ctx)
         if missing:
             self._goto(ctx, missing[0], data={"return": SUMMARY})
         else:
@@ -864,6 +1013,18 @@ class Onboarding:
         _text, keyboard = self._question(ctx, user.state)
         ctx.out.replies.append(Reply(keyboard=keyboard, edit=True, markup_only=True))
 
+    async def _b_partnership(self, ctx: Ctx, value: str) -> None:
+        found = next((p for p in ctx.partnerships if str(p.id) == value), None)
+        if found is None:
+            raise InputError(_("This button is not valid any more."))
+        self._answered(ctx, found.name)
+        p = ctx.profile
+        if p.partnership_id != found.id and p.completed_at is not None:
+            p.review = Review.PENDING  # a new partnership validates the profile again
+            ctx.out.submitted = True
+        p.partnership_id = found.id
+        self._advance(ctx, "partnership")
+
     async def _b_email(self, ctx: Ctx, value: str) -> None:
         if value == "skip":
             self._answered(ctx, _("Skip"))
@@ -882,7 +1043,7 @@ class Onboarding:
             return
         if value != "ok":
             raise InputError(_("This button is not valid any more."))
-        missing = [s for s in STEPS if s != "email" and not _filled(p, s)]
+        missing = self._missing(ctx)
         if missing:
             self._goto(ctx, missing[0], data={"return": SUMMARY})
             return
@@ -891,15 +1052,27 @@ class Onboarding:
         p.completed_at = p.completed_at or utcnow()
         p.updated_at = utcnow()
         self._goto(ctx, IDLE)
-        if first_time:
+        if not first_time:
+            ctx.out.add(_("Saved.") + self._resubmit(ctx))
+            return
+        thanks = _("Thank you, {name}! Your profile is complete.").format(name=esc(p.name or ""))
+        if p.partnership_id is None:
+            p.review = Review.APPROVED
             ctx.out.completed = True
-            ctx.out.add(
-                _("Thank you, {name}! Your profile is complete.").format(name=esc(p.name or ""))
-                + "\n\n"
-                + self.help_text(registered=True)
-            )
-        else:
-            ctx.out.add(_("Saved."))
+            ctx.out.add(thanks + "\n\n" + self.help_text(registered=True))
+            return
+        p.review = Review.PENDING
+        ctx.out.submitted = True
+        ctx.out.add(
+            thanks
+            + "\n\n"
+            + _(
+                "{partnership} now validates your registration. I will tell you as soon as "
+                "it has; then I start proposing partners."
+            ).format(partnership=f"<b>{esc(ctx.names.get(p.partnership_id, ''))}</b>")
+            + "\n\n"
+            + self.help_text(registered=True)
+        )
 
     async def _b_edit_menu(self, ctx: Ctx, value: str) -> None:
         back = ctx.user.state_data.get("return") or SUMMARY
@@ -909,7 +1082,10 @@ class Onboarding:
         step = EDIT_TARGET.get(value, value)
         if step not in STEPS:
             raise InputError(_("This button is not valid any more."))
+        if value == "partnership" and not ctx.partnerships:
+            raise InputError(_("This button is not valid any more."))
         self._answered(ctx, _(FIELD_LABELS[value]))
+        ctx.user.state_data = {"edit": value}
         self._goto(ctx, step, data={"return": back})
 
     # ----------------------------------------------------------------- help
@@ -928,6 +1104,7 @@ class Onboarding:
             lines.append(_("/start: register or continue your registration"))
         lines += [
             _("/matches: your proposed partners"),
+            _("/exchange: your exchange: dates, goals and agenda, report"),
             _("/profile: show and edit your profile"),
             _("/pause: take a break from matching"),
             _("/resume: take part in matching again"),

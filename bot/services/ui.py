@@ -19,11 +19,13 @@ Keyboard = list[list[Button]]
 
 @dataclass
 class Document:
-    """A file to send."""
+    """A file to send: new ``content``, or a file Telegram already has (``file_id``)."""
 
     filename: str
-    content: bytes
+    content: bytes = b""
     caption: str = ""
+    file_id: str | None = None
+    photo: bool = False  # send as a picture (charts) rather than as a file
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Outcome:
     alert: bool = False
     language: str | None = None  # set when the user's language changed
     completed: bool = False  # the user has just completed their profile
+    submitted: bool = False  # a profile now waits for validation by partnership staff
 
     def add(self, text: str, keyboard: Keyboard | None = None, **kwargs: object) -> Outcome:
         """Append a reply and return self (for chaining)."""
@@ -62,3 +65,11 @@ def esc(value: object) -> str:
 def rows(buttons: list[Button], per_row: int) -> Keyboard:
     """Lay buttons out ``per_row`` to a row."""
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+
+
+@dataclass
+class Notice:
+    """Messages for someone other than the user whose update is being handled."""
+
+    chat_id: int
+    replies: list[Reply] = field(default_factory=list)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.context import services_of
-from bot.handlers.matching import dispatch
+from bot.handlers.jobs import dispatch
 from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
 from storage.models import Proposal
@@ -73,8 +73,10 @@ async def test_mutual_interest_introduces_both(bot: BotDriver, anna: FakeUser) -
     assert "It's a match" in intro and "Textilwerk Augsburg GmbH" in intro
     assert f"tg://user?id={anna.id}" in intro and "@anna_sme" in intro
     assert "anna@example.org" in intro
-    anna_intro = bot.transport.last_message(anna.id)
-    assert anna_intro is not None and "rita@example.pt" in (anna_intro.text or "")
+    # Anna gets the introduction, then the exchange's next step (she is the visitor).
+    anna_intro, next_step = bot.transport.messages(anna.id)[-2:]
+    assert "rita@example.pt" in (anna_intro.text or "")
+    assert "propose the dates" in (next_step.text or "")
     [row] = await proposals(bot)
     assert row.matched_at is not None
     # Pressing again changes nothing.

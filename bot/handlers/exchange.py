@@ -1,0 +1,31 @@
+"""/exchange and the exchange buttons: dates, goals and agenda, the visit, the report."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import Context
+from bot.handlers.render import send_notices, send_outcome
+
+
+async def exchange(update: Update, context: Context) -> None:
+    """/exchange: where the user's exchanges stand, with the next step."""
+    out = await context.services.exchanges.overview(update.effective_user.id)
+    await send_outcome(update, context, out)
+
+
+async def exchange_button(update: Update, context: Context) -> None:
+    """``x:…``: a step of the exchange; the other side may be told."""
+    service = context.services.exchanges
+    out, notices = await service.on_button(
+        update.effective_user.id, update.callback_query.data or ""
+    )
+    await send_outcome(update, context, out)
+    await send_notices(context.bot, notices)
+
+
+def register(app: Application) -> None:
+    """Command and buttons."""
+    app.add_handler(CommandHandler("exchange", exchange, filters=filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(exchange_button, pattern=r"^x:"))

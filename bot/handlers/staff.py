@@ -1,0 +1,75 @@
+"""Partnership administration and staff validation: /newpartnership, /partnerships, /invite,
+/pending, and the Approve / Reject buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import Context
+from bot.handlers.matching import announce_newcomer
+from bot.handlers.render import send_notices, send_outcome
+
+
+async def new_partnership(update: Update, context: Context) -> None:
+    """/newpartnership: a guided creation (super-admins only)."""
+    out = await context.services.partnerships.new_partnership(update.effective_user.id)
+    await send_outcome(update, context, out)
+
+
+async def list_partnerships(update: Update, context: Context) -> None:
+    """/partnerships: the partnerships this user administers or works for."""
+    out = await context.services.partnerships.list_partnerships(update.effective_user.id)
+    await send_outcome(update, context, out)
+
+
+async def invite(update: Update, context: Context) -> None:
+    """/invite <slug>: a one-time staff link (super-admins only)."""
+    service = context.services.partnerships
+    user_id = update.effective_user.id
+    if not context.args:
+        out = await service.list_partnerships(user_id)
+    else:
+        out = await service.invite(user_id, context.args[0])
+    await send_outcome(update, context, out)
+
+
+async def pending(update: Update, context: Context) -> None:
+    """/pending: what waits for this staff member's validation."""
+    out = await context.services.partnerships.pending(update.effective_user.id)
+    await send_outcome(update, context, out)
+
+
+async def partnership_button(update: Update, context: Context) -> None:
+    """``pn:…``: creation steps, staff invites, registering as a participant."""
+    data = update.callback_query.data or ""
+    user = update.effective_user
+    if data == "pn:reg":
+        out = await context.services.onboarding.start(
+            user.id, None, user.username, user.language_code
+        )
+    else:
+        out = await context.services.partnerships.on_partnership_button(user.id, data)
+    await send_outcome(update, context, out)
+
+
+async def decision_button(update: Update, context: Context) -> None:
+    """``sv:…``: Approve / Reject (with a reason) / History."""
+    service = context.services.partnerships
+    user_id = update.effective_user.id
+    out, notices, approved = await service.on_button(user_id, update.callback_query.data or "")
+    await send_outcome(update, context, out)
+    await send_notices(context.bot, notices)
+    for participant in approved:
+        await announce_newcomer(context, participant)
+
+
+def register(app: Application) -> None:
+    """Commands and buttons."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("newpartnership", new_partnership, filters=private))
+    app.add_handler(CommandHandler("partnerships", list_partnerships, filters=private))
+    app.add_handler(CommandHandler("invite", invite, filters=private))
+    app.add_handler(CommandHandler("pending", pending, filters=private))
+    app.add_handler(CallbackQueryHandler(partnership_button, pattern=r"^pn:"))
+    app.add_handler(CallbackQueryHandler(decision_button, pattern=r"^sv:"))
