@@ -22,6 +22,7 @@ from bot.services.exchanges import Exchanges
 from bot.services.matchmaking import Matchmaking
 from bot.services.onboarding import Onboarding
 from bot.services.partnerships import Partnerships
+from bot.services.reports import StaffReports
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ def build_application(
         matchmaking=matchmaking,
         partnerships=partnerships,
         exchanges=exchanges,
+        reports=StaffReports(db, clock, partnerships),
     )
     register_all(app)
     return app

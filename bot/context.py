@@ -14,6 +14,7 @@ from bot.services.exchanges import Exchanges
 from bot.services.matchmaking import Matchmaking
 from bot.services.onboarding import Onboarding
 from bot.services.partnerships import Partnerships
+from bot.services.reports import StaffReports
 from storage.db import Database
 
 
@@ -31,6 +32,7 @@ class Services:
     matchmaking: Matchmaking
     partnerships: Partnerships
     exchanges: Exchanges
+    reports: StaffReports
 
 
 class Context(CallbackContext[ExtBot, dict, dict, dict]):

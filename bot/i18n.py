@@ -18,6 +18,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date as _babel_format_date
+from babel.numbers import format_decimal
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -123,6 +124,12 @@ def format_date(value: date, lang: str | None = None, fmt: str = "medium") -> st
     """A date the way the reader writes it (``1 Mar 2027`` / ``01.03.2027``)."""
     lang = lang or _current.get()
     return _babel_format_date(value, format=fmt, locale=_DATE_LOCALES.get(lang, lang))
+
+
+def format_number(value: int | float, lang: str | None = None) -> str:
+    """A number with the reader's grouping (``1,100`` / ``1.100``)."""
+    lang = lang or _current.get()
+    return format_decimal(value, locale=_DATE_LOCALES.get(lang, lang))
 
 
 def country_name(code: str, lang: str | None = None) -> str:

@@ -234,11 +234,9 @@ async def staff_of(session: AsyncSession, *, partnership_ids: Iterable[int]) -> 
     ids = list(partnership_ids)
     if not ids:
         return []
+    members = select(Staff.user_id).where(Staff.partnership_id.in_(ids))  # type: ignore[attr-defined]
     rows = await session.execute(
-        select(User)
-        .join(Staff, Staff.user_id == User.id)
-        .where(Staff.partnership_id.in_(ids))  # type: ignore[attr-defined]
-        .distinct()
+        select(User).where(User.id.in_(members)).order_by(User.id)  # type: ignore[attr-defined]
     )
     return list(rows.scalars())
 

@@ -14,6 +14,7 @@ from bot.handlers import (
     matching,
     profile,
     registration,
+    reports,
     staff,
 )
 from bot.handlers.render import send_outcome
@@ -36,6 +37,7 @@ def register_all(app: Application) -> None:
     matching.register(app)
     exchange.register(app)
     staff.register(app)
+    reports.register(app)
     jobs.register(app)
     common.register_late(app)
     registration.register_late(app)

@@ -28,7 +28,16 @@ from bot import geo
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain import ECOSYSTEMS
-from bot.i18n import N_, _, country_name, format_date, language_of, ngettext, use_language
+from bot.i18n import (
+    N_,
+    _,
+    country_name,
+    format_date,
+    format_number,
+    language_of,
+    ngettext,
+    use_language,
+)
 from bot.scheme import check_stay, estimate_lump_sum
 from bot.services.calendar import visit_ics
 from bot.services.partnerships import KINDS, Partnerships, Scope, reason_text
@@ -628,18 +637,18 @@ class Exchanges:
         lines = [
             "💶 "
             + _("Estimated lump sum: EUR {amount} (an estimate; your partnership decides).").format(
-                amount=f"{estimate.amount:,}"
+                amount=format_number(estimate.amount)
             ),
             "• "
             + _("Cap for visits to {country}: EUR {cap}").format(
-                country=esc(country_name(host_country)), cap=f"{cap:,}"
+                country=esc(country_name(host_country)), cap=format_number(cap)
             ),
         ]
         if estimate.distance_km is not None:
             lines.append(
                 "• "
                 + _("Distance between the two cities: about {km} km").format(
-                    km=f"{round(estimate.distance_km):,}"
+                    km=format_number(round(estimate.distance_km))
                 )
             )
         else:

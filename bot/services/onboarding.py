@@ -856,6 +856,8 @@ class Onboarding:
             payload = user.start_payload or ""
             if payload.startswith(INVITE_PREFIX) and await self._claim(ctx, payload):
                 return
+            if payload.startswith(PARTNERSHIP_PREFIX):
+                await self._preset_partnership(ctx, payload)
             ctx.out.add(_("Thank you! Let's build your profile. It takes about five minutes."))
             self._goto(ctx, STEPS[0])
         elif value == "no":

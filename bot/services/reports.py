@@ -1,0 +1,333 @@
+"""Figures and exports for partnership staff: ``/stats`` and ``/export``.
+
+Staff see their own partnerships; super-admins see every partnership, one block each. A
+participant belongs to the partnership chosen in their profile; an exchange counts for a
+partnership when its visitor or its host belongs to it. Exports are CSV in UTF-8 with a BOM
+(so spreadsheet programs read umlauts correctly), with cells that a spreadsheet would take for
+a formula neutralised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.domain import ECOSYSTEMS
+from bot.i18n import _, country_name, format_date
+from bot.services.charts import bar_chart_png
+from bot.services.exchanges import PHASE_LABELS
+from bot.services.partnerships import Partnerships, Scope
+from bot.services.ui import Document, Outcome, Reply, esc
+from storage import repo_stats
+from storage.db import Database
+from storage.models import Exchange, Partnership, Phase, Profile, Review
+
+log = logging.getLogger(__name__)
+
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+PARTICIPANT_COLUMNS = (
+    "user_id",
+    "name",
+    "organisation",
+    "org_type",
+    "country",
+    "city",
+    "role",
+    "ecosystems",
+    "languages",
+    "available_from",
+    "available_to",
+    "email",
+    "review_status",
+    "completed_at",
+)
+EXCHANGE_COLUMNS = (
+    "id",
+    "phase",
+    "visitor_id",
+    "visitor_organisation",
+    "visitor_country",
+    "host_id",
+    "host_organisation",
+    "host_country",
+    "start_date",
+    "end_date",
+    "working_days",
+    "lump_sum_estimate",
+    "goals_agenda_status",
+    "happened",
+    "host_rating",
+    "outcome_visitor",
+    "outcome_host",
+    "created_at",
+    "closed_at",
+)
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell: empty for None, ISO for dates, a leading quote before formula characters."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if isinstance(value, str) and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def _iso(value: datetime | None) -> str:
+    """UTC ISO timestamp (SQLite hands back naive UTC datetimes, PostgreSQL aware ones)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A CSV file in UTF-8 with a byte-order mark, every cell guarded."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _registration(profile: Profile) -> str:
+    return repo_stats.INCOMPLETE if profile.completed_at is None else profile.review
+
+
+class StaffReports:
+    """``/stats`` and ``/export`` for partnership staff and super-admins."""
+
+    def __init__(self, db: Database, clock: Clock, partnerships: Partnerships) -> None:
+        self.db = db
+        self.clock = clock
+        self.partnerships = partnerships
+
+    async def _covered(
+        self, session: AsyncSession, user_id: int
+    ) -> tuple[Scope, list[Partnership]]:
+        scope = await self.partnerships.scope(session, user_id)
+        if not scope.is_staff:
+            return scope, []
+        ids = None if scope.admin else scope.ids
+        found = await repo_stats.partnerships_in(session, partnership_ids=ids)
+        return scope, [p for p in found if scope.covers(p.id)]
+
+    # ----------------------------------------------------------------- /stats
+
+    async def stats(self, user_id: int) -> Outcome:
+        """Participants by registration state, country and ecosystem; exchanges by phase with
+        a bar chart; one block per partnership."""
+        async with self.db.session() as session:
+            scope, found = await self._covered(session, user_id)
+            if not scope.is_staff:
+                return self.partnerships._refuse_command(user_id, "stats")
+            figures = []
+            for p in found:
+                assert p.id is not None
+                figures.append(
+                    (
+                        p,
+                        await repo_stats.review_counts(session, partnership_id=p.id),
+                        await repo_stats.phase_counts(session, partnership_id=p.id),
+                        await repo_stats.country_counts(session, partnership_id=p.id),
+                        await repo_stats.ecosystem_lists(session, partnership_id=p.id),
+                    )
+                )
+        out = Outcome()
+        if not figures:
+            return out.add(_("There is no partnership yet. Create one with /newpartnership."))
+        log.info("stats of %s for user %s", ",".join(p.slug for p, *_r in figures), user_id)
+        for p, reviews, phases, countries, ecosystems in figures:
+            out.add(self._stats_text(p, reviews, phases, countries, ecosystems))
+            out.replies.append(Reply(document=await self._phase_chart(p, phases)))
+        return out
+
+    def _stats_text(
+        self,
+        p: Partnership,
+        reviews: dict[str, int],
+        phases: dict[str, int],
+        countries: dict[str, int],
+        ecosystems: list[list[str]],
+    ) -> str:
+        lines = [
+            "📊 "
+            + _("Figures for {partnership} on {date}").format(
+                partnership=f"<b>{esc(p.name)}</b>", date=format_date(self.clock.today())
+            ),
+            "",
+            "<b>" + _("Participants: {count}").format(count=sum(reviews.values())) + "</b>",
+            "• "
+            + _("waiting for validation: {count}").format(count=reviews.get(Review.PENDING, 0)),
+            "• " + _("validated: {count}").format(count=reviews.get(Review.APPROVED, 0)),
+            "• " + _("rejected: {count}").format(count=reviews.get(Review.REJECTED, 0)),
+            "• "
+            + _("registration not finished: {count}").format(
+                count=reviews.get(repo_stats.INCOMPLETE, 0)
+            ),
+            "",
+            "<b>" + _("Exchanges: {count}").format(count=sum(phases.values())) + "</b>",
+        ]
+        if any(phases.values()):
+            lines += [
+                f"• {esc(_(PHASE_LABELS.get(phase, phase)))}: {phases[phase]}"
+                for phase in self._phases(phases)
+                if phases.get(phase)
+            ]
+        else:
+            lines.append(_("No exchanges yet."))
+        lines += ["", "<b>" + _("By country (completed registrations):") + "</b>"]
+        by_country = sorted(
+            ((country_name(code), n) for code, n in countries.items()),
+            key=lambda item: (-item[1], item[0].casefold()),
+        )
+        lines += [f"• {esc(name)}: {n}" for name, n in by_country] or ["—"]
+        lines += ["", "<b>" + _("By ecosystem (completed registrations):") + "</b>"]
+        counted = Counter(slug for ecos in ecosystems for slug in set(ecos))
+        by_ecosystem = sorted(
+            ((_(ECOSYSTEMS.get(slug, slug)), n) for slug, n in counted.items()),
+            key=lambda item: (-item[1], item[0].casefold()),
+        )
+        lines += [f"• {esc(label)}: {n}" for label, n in by_ecosystem] or ["—"]
+        return "\n".join(lines)
+
+    @staticmethod
+    def _phases(phases: dict[str, int]) -> list[str]:
+        """Every known phase in the order of an exchange's life, then any unknown ones."""
+        return [*Phase.ALL, *sorted(set(phases) - set(Phase.ALL))]
+
+    async def _phase_chart(self, p: Partnership, phases: dict[str, int]) -> Document:
+        order = self._phases(phases)
+        labels = [_(PHASE_LABELS.get(phase, phase)) for phase in order]
+        values = [phases.get(phase, 0) for phase in order]
+        png = await asyncio.to_thread(
+            bar_chart_png,
+            _("Exchanges by phase: {partnership}").format(partnership=p.name),
+            labels,
+            values,
+            ylabel=_("Exchanges"),
+            empty_text=_("No exchanges yet."),
+        )
+        caption = _("Exchanges by phase: {partnership}").format(partnership=f"<b>{esc(p.name)}</b>")
+        return Document(filename="exchanges.png", content=png, caption=caption, photo=True)
+
+    # ----------------------------------------------------------------- /export
+
+    async def export(self, user_id: int) -> Outcome:
+        """Two CSV files per partnership: its participants and its exchanges."""
+        async with self.db.session() as session:
+            scope, found = await self._covered(session, user_id)
+            if not scope.is_staff:
+                return self.partnerships._refuse_command(user_id, "export")
+            data = []
+            for p in found:
+                assert p.id is not None
+                data.append(
+                    (
+                        p,
+                        await repo_stats.profiles_of_partnership(session, partnership_id=p.id),
+                        await repo_stats.exchanges_with_sides(session, partnership_id=p.id),
+                    )
+                )
+        out = Outcome()
+        if not data:
+            return out.add(_("There is no partnership yet. Create one with /newpartnership."))
+        for p, profiles, exchanges in data:
+            log.info(
+                "export of %s (%d participants, %d exchanges) for user %s",
+                p.slug,
+                len(profiles),
+                len(exchanges),
+                user_id,
+            )
+            name = f"<b>{esc(p.name)}</b>"
+            out.replies.append(
+                Reply(
+                    document=Document(
+                        filename=f"participants-{p.slug}.csv",
+                        content=csv_bytes(
+                            PARTICIPANT_COLUMNS, map(self._participant_row, profiles)
+                        ),
+                        caption=_("Participants of {partnership}: {count}").format(
+                            partnership=name, count=len(profiles)
+                        ),
+                    )
+                )
+            )
+            out.replies.append(
+                Reply(
+                    document=Document(
+                        filename=f"exchanges-{p.slug}.csv",
+                        content=csv_bytes(
+                            EXCHANGE_COLUMNS, (self._exchange_row(*x) for x in exchanges)
+                        ),
+                        caption=_("Exchanges of {partnership}: {count}").format(
+                            partnership=name, count=len(exchanges)
+                        ),
+                    )
+                )
+            )
+        return out
+
+    @staticmethod
+    def _participant_row(profile: Profile) -> list[object]:
+        return [
+            profile.user_id,
+            profile.name,
+            profile.organisation,
+            profile.org_type,
+            profile.country,
+            profile.city,
+            profile.role,
+            ";".join(profile.ecosystems or []),
+            ";".join(profile.languages or []),
+            profile.available_from,
+            profile.available_to,
+            profile.email,
+            _registration(profile),
+            profile.completed_at,
+        ]
+
+    @staticmethod
+    def _exchange_row(ex: Exchange, visitor: Profile | None, host: Profile | None) -> list[object]:
+        return [
+            ex.id,
+            ex.phase,
+            ex.visitor_id,
+            visitor.organisation if visitor else None,
+            visitor.country if visitor else None,
+            ex.host_id,
+            host.organisation if host else None,
+            host.country if host else None,
+            ex.start_date,
+            ex.end_date,
+            ex.working_days,
+            ex.lump_sum,
+            ex.cq_status,
+            ex.happened,
+            ex.host_rating,
+            ex.outcome_visitor,
+            ex.outcome_host,
+            ex.created_at,
+            ex.closed_at,
+        ]
+
+
+__all__ = ["StaffReports", "csv_bytes", "safe_cell"]
