@@ -18,9 +18,9 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date as _babel_format_date
-from babel.numbers import format_decimal
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from bot import geo

@@ -43,7 +43,7 @@ def texts(bot: BotDriver, since: int, user_id: int) -> list[str]:
 
 async def test_the_schedule_of_a_visit(db_url: str, clock: FixedClock) -> None:
     bot = await visiting(db_url, clock)
-    anna, rita = people("en")
+    anna, _rita = people("en")
     rows = await reminders(bot)
     kinds = sorted((r.kind, r.user_id == anna.id) for r in rows)
     assert kinds == sorted(
@@ -129,7 +129,7 @@ async def test_two_dispatchers_send_each_reminder_once(db_url: str, clock: Fixed
 
 async def test_reminders_of_a_cancelled_visit_are_not_sent(db_url: str, clock: FixedClock) -> None:
     bot = await visiting(db_url, clock)
-    anna, rita = people("en")
+    _anna, _rita = people("en")
     async with services_of(bot.app).db.session() as session:
         ex_id = (await reminders(bot))[0].exchange_id
         await repo.cancel_reminders(session, exchange_id=ex_id or 0, now=clock.now())
