@@ -1,27 +1,61 @@
-"""``cxbot demo``: scripted personas play through the real Application; prints the transcript."""
+"""``cxbot demo``: scripted personas play a whole exchange through the real Application, from
+the partnerships to the outcome six months after the visit; prints the transcript.
+
+The demo runs on a clock that stands still unless moved: each step takes a minute, and the
+time jumps ("14 days before the visit", …) move it forward and run the reminder job, as the
+JobQueue would in production.
+"""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.clock import Clock
+from bot.clock import FixedClock
 from bot.config import Settings
+from bot.handlers.jobs import dispatch
+from bot.scheme import check_stay, public_holidays
+from bot.services.schedule import AFTER, BEFORE, CHECKIN, later_by_months, visit_reminders
 from bot.transport.console import indent, render_exchange, render_others
 from bot.transport.driver import BotDriver, Exchange
 from bot.transport.updates import FakeUser
 
+HOST_COUNTRY = "PT"  # Rita's cluster, where the visit takes place
+STEP_MINUTES = 1  # how far the clock moves with every step
+_INVITE = re.compile(r"start[= ](st_[A-Za-z0-9_-]+)")
+
 
 @dataclass
 class Step:
-    """One thing a persona does: type text, press a button by label, or send a non-text."""
+    """One thing a persona does: type text, press a button by label, send a non-text or a
+    file, or open a staff invitation link that someone else received."""
 
-    kind: str  # "say", "press", "send"
+    kind: str  # "say", "press", "send", "file", "invite"
     value: str
     note: str = ""
+
+
+@dataclass
+class Heading:
+    """A section of the transcript."""
+
+    title: str
+
+
+@dataclass
+class Jump:
+    """Move the clock forward to ``when`` and run the reminder job."""
+
+    title: str
+    when: datetime
+
+
+Scene = tuple[FakeUser, list[Step]]
+Script = list[Scene | Heading | Jump]
 
 
 def say(text: str, note: str = "") -> Step:
@@ -39,16 +73,101 @@ def send(kind: str, note: str = "") -> Step:
     return Step("send", kind, note)
 
 
-def personas(clock: Clock) -> list[tuple[FakeUser, list[Step]]]:
-    """The scripted people, with dates relative to today."""
+def send_file(filename: str, note: str = "") -> Step:
+    """Send a document."""
+    return Step("file", filename, note)
+
+
+def open_invite(inviter: FakeUser, note: str = "") -> Step:
+    """Send ``/start st_…`` with the newest staff invitation in ``inviter``'s chat."""
+    return Step("invite", str(inviter.id), note)
+
+
+ADA = FakeUser(id=900, first_name="Ada", username="ada_admin", language_code="en")
+SARA = FakeUser(id=901, first_name="Sara", username="sara_textiles", language_code="en")
+PEDRO = FakeUser(id=902, first_name="Pedro", username="pedro_clusters", language_code="de")
+
+
+def _ahead(delta: timedelta) -> str:
+    if delta % timedelta(days=1):
+        return f"{delta.total_seconds() / 3600:g} hours"
+    return f"{delta.days} days" if delta.days != 1 else "1 day"
+
+
+def _de(day: date) -> str:
+    return f"{day.day}.{day.month}.{day.year}"
+
+
+def visit_week(first: date) -> tuple[date, date]:
+    """A Monday-to-Friday week without public holidays in the host country, after ``first``."""
+    monday = first + timedelta(days=14)
+    monday += timedelta(days=(7 - monday.weekday()) % 7)
+    while check_stay(monday, monday + timedelta(days=4), HOST_COUNTRY).working_days != 5:
+        monday += timedelta(days=7)
+    return monday, monday + timedelta(days=4)
+
+
+def holiday_stay(first: date, last: date, week: tuple[date, date]) -> tuple[date, date]:
+    """Three weekdays around a public holiday in the host country (too short: the holiday is
+    not counted), or two days of the visit week when there is no holiday in the window."""
+    for day in public_holidays(HOST_COUNTRY, first, last):
+        if day.weekday() < 5:
+            start = day if day.weekday() <= 2 else day - timedelta(days=2)
+            return start, start + timedelta(days=2)
+    return week[0], week[0] + timedelta(days=1)
+
+
+def personas(clock: FixedClock, settings: Settings | None = None) -> Script:
+    """The scripted people and time jumps, with dates relative to today."""
+    settings = settings or Settings()
     today = clock.today()
     start = (today + timedelta(days=75)).replace(day=1)
     end = start + timedelta(days=120)
+    visit_start, visit_end = visit_week(start)
+    short_start, short_end = holiday_stay(start, end, (visit_start, visit_end))
+    # When the reminder job has something to send: the first reminder before the visit (14
+    # days unless configured otherwise), the check-in, "did it happen?" and the outcome.
+    due: dict[str, tuple[datetime, timedelta | None]] = {}
+    for kind, when, offset in visit_reminders(
+        visit_start, visit_end, settings.reminder_offsets, clock.tz
+    ):
+        due.setdefault(kind, (when, offset))
+    first_before, ahead = due.get(BEFORE, (None, None))
+    months = settings.outcome_after_months
     anna = FakeUser(id=101, first_name="Anna", username="anna_textil", language_code="en")
     jonas = FakeUser(id=202, first_name="Jonas", username="jonas_linz", language_code="de-AT")
     lucie = FakeUser(id=303, first_name="Lucie", language_code="fr")
     rita = FakeUser(id=404, first_name="Rita", username="rita_porto", language_code="pt")
     return [
+        Heading("Partnerships and their staff"),
+        (
+            ADA,
+            [
+                say("/newpartnership", "Ada is a super-admin"),
+                say("Textiles EU"),
+                press("textiles-eu", "the suggested short name"),
+                say("European cluster partnership for circular and smart textiles."),
+                press("Textiles"),
+                press("Done"),
+                press("Invite staff"),
+            ],
+        ),
+        (SARA, [open_invite(ADA, "the link Ada sent her")]),
+        (
+            ADA,
+            [
+                say("/newpartnership"),
+                say("Alps & Atlantic Clusters"),
+                press("alps-atlantic-clusters"),
+                say("Host clusters from the Alps to the Atlantic coast."),
+                press("Textiles"),
+                press("Mobility"),
+                press("Done"),
+                press("Invite staff"),
+            ],
+        ),
+        (PEDRO, [open_invite(ADA, "his Telegram speaks German")]),
+        Heading("Registration"),
         (
             anna,
             [
@@ -64,6 +183,7 @@ def personas(clock: Clock) -> list[tuple[FakeUser, list[Step]]]:
                 press("Digital"),
                 press("Textiles"),
                 press("Done"),
+                press("Textiles EU", "her partnership validates her"),
                 say("Digital twins for textile machines, 3D printing of spare parts."),
                 say("Partners in circular economy and recycled fibres."),
                 press("English"),
@@ -71,7 +191,7 @@ def personas(clock: Clock) -> list[tuple[FakeUser, list[Step]]]:
                 press("Done"),
                 say("2020-01-01", "a date in the past"),
                 say(start.isoformat()),
-                say(f"{end.day}.{end.month}.{end.year}"),
+                say(_de(end)),
                 say("Learn how other clusters recycle textiles and start a joint project."),
                 say("anna@example.org"),
                 press("Confirm"),
@@ -83,6 +203,7 @@ def personas(clock: Clock) -> list[tuple[FakeUser, list[Step]]]:
                 say("/resume"),
             ],
         ),
+        (SARA, [press("Approve", "matching starts for Anna")]),
         (
             jonas,
             [
@@ -97,12 +218,13 @@ def personas(clock: Clock) -> list[tuple[FakeUser, list[Step]]]:
                 press("Elektronik"),
                 press("Mobilität"),
                 press("Fertig"),
+                press("Alps & Atlantic Clusters"),
                 say("Prüfstände, Reinraum und Kontakte zu Zulieferern in der Automobilindustrie."),
                 say("Partner für Wasserstoffantriebe und digitale Zwillinge."),
                 press("Deutsch"),
                 press("Englisch"),
                 press("Fertig"),
-                say(f"{start.day}.{start.month}.{start.year}"),
+                say(_de(start)),
                 say((start - timedelta(days=10)).isoformat(), "an end before the start"),
                 say(end.isoformat()),
                 say("Wir möchten KMU aus anderen Ländern zeigen, wie unser Cluster arbeitet."),
@@ -114,6 +236,7 @@ def personas(clock: Clock) -> list[tuple[FakeUser, list[Step]]]:
                 say("/mydata"),
             ],
         ),
+        (PEDRO, [press("Genehmigen", "Pedro approves in German")]),
         (
             rita,
             [
@@ -127,6 +250,7 @@ def personas(clock: Clock) -> list[tuple[FakeUser, list[Step]]]:
                 say("Porto"),
                 press("Textiles"),
                 press("Done"),
+                press("Alps & Atlantic Clusters"),
                 say("Wir zeigen Textilrecycling und Recyclingfasern aus Alttextilien."),
                 say("Partners for digital twins of weaving machines."),
                 press("English"),
@@ -139,10 +263,12 @@ def personas(clock: Clock) -> list[tuple[FakeUser, list[Step]]]:
                 press("Confirm"),
             ],
         ),
+        (PEDRO, [press("Genehmigen")]),
+        Heading("Matching"),
         (
             anna,
             [
-                say("/matches", "Jonas was proposed to Anna when he joined"),
+                say("/matches", "Jonas was proposed to Anna when he was validated"),
                 press("Next"),
                 press("Interested", "Rita's cluster, explained in English"),
             ],
@@ -151,36 +277,132 @@ def personas(clock: Clock) -> list[tuple[FakeUser, list[Step]]]:
         (jonas, [say("/language"), press("Deutsch"), say("/matches", "the card in German")]),
         (jonas, [press("Passt nicht"), press("Termine passen nicht")]),
         (lucie, [say("/start"), press("No, thanks"), say("/deleteme"), press("Yes, erase")]),
+        Heading("Exchange building"),
+        (SARA, [press("Approve", "the visitor's partnership validates the match")]),
+        (
+            anna,
+            [
+                press("Propose dates"),
+                say(f"{_de(short_start)} - {_de(short_end)}", "too short"),
+                say(f"{visit_start.isoformat()} – {visit_end.isoformat()}"),
+            ],
+        ),
+        (rita, [press("Confirm dates", "both get a calendar file")]),
+        (
+            anna,
+            [
+                press("Write goals and agenda"),
+                say("Learn how fibres are recycled at industrial scale; plan a joint pilot."),
+                say("Day 1: plant tour. Day 2: workshop. Day 3: joint proposal. Day 4-5: lab."),
+            ],
+        ),
+        (rita, [press("I agree", "both partnerships validate now")]),
+        (SARA, [press("Approve")]),
+        (PEDRO, [press("Genehmigen", "the Commitment to Quality is complete")]),
+        *(
+            [Jump(f"{_ahead(ahead)} before the visit", first_before)]
+            if first_before is not None and ahead is not None
+            else []
+        ),
+        Jump("The first day of the visit", due[CHECKIN][0]),
+        Jump("The day after the visit", due[AFTER][0]),
+        (anna, [press("Yes, it took place")]),
+        (rita, [press("⭐⭐⭐⭐⭐", "the host's feedback")]),
+        (
+            anna,
+            [
+                press("Write the closing report"),
+                say("Toured the recycling plant and ran a joint workshop on digital twins."),
+                say("We agreed on a pilot line for recycled fibres."),
+                say("A joint Horizon Europe proposal in spring."),
+                send_file("attendance.pdf", "the signed attendance sheet"),
+            ],
+        ),
+        (SARA, [press("Approve", "the closing report: the exchange is closed")]),
+        Jump(f"{months} months after the visit", later_by_months(visit_end, months, clock.tz)),
+        (anna, [press("Joint project")]),
+        (rita, [press("We are in contact")]),
+        Heading("For the partnership staff"),
+        (SARA, [press("History", "the audit trail of the exchange"), say("/stats")]),
     ]
+
+
+def _invite_command(driver: BotDriver, inviter_id: int) -> str:
+    for message in reversed(driver.transport.messages(inviter_id)):
+        found = _INVITE.search(message.text or "")
+        if found:
+            return f"/start {found.group(1)}"
+    raise LookupError(f"no staff invitation in the chat of user {inviter_id}")
+
+
+async def _step(
+    driver: BotDriver, user: FakeUser, step: Step, out: Callable[[str], None]
+) -> Exchange:
+    note = f"   ({step.note})" if step.note else ""
+    if step.kind == "invite":
+        step = Step("say", _invite_command(driver, int(step.value)), step.note)
+    if step.kind == "say":
+        out(indent(step.value, f"👤 {user.first_name}: ") + note)
+        return await driver.send(user, step.value)
+    if step.kind == "press":
+        out(f"👆 {user.first_name} presses “{step.value}”{note}")
+        return await driver.press(user, step.value)
+    if step.kind == "file":
+        out(f"👤 {user.first_name} sends the file {step.value}{note}")
+        return await driver.process(user, driver.updates.document(user, step.value))
+    out(f"👤 {user.first_name} sends a {step.value}{note}")
+    return await driver.process(user, getattr(driver.updates, step.value)(user))
+
+
+async def _jump(
+    driver: BotDriver, clock: FixedClock, jump: Jump, names: dict[int, str]
+) -> tuple[str, str]:
+    """Move the clock, run the reminder job; the heading line and what was sent."""
+    if jump.when > clock.now():
+        clock.advance(jump.when - clock.now())
+    local = clock.now().astimezone(clock.tz)
+    before = {c: len(driver.transport.messages(c)) for c in driver.transport.chat_ids()}
+    sent = await dispatch(driver.app)
+    result = Exchange()
+    for chat in driver.transport.chat_ids():
+        new = driver.transport.messages(chat)[before.get(chat, 0) :]
+        if new and isinstance(chat, int):
+            result.others[chat] = new
+    head = f"🕰 {local:%a %d %b %Y, %H:%M}: the reminder job sends {sent} message(s)"
+    return head, render_others(result, names)
 
 
 async def play(settings: Settings, out: Callable[[str], None] = print) -> int:
     """Run every persona through the bot and print the transcript; returns an exit code."""
-    clock = Clock(settings.tz)
+    clock = FixedClock(datetime.now(UTC), settings.tz)
+    settings = settings.model_copy(update={"admin_ids": frozenset({*settings.admin_ids, ADA.id})})
     with tempfile.TemporaryDirectory(prefix="cxbot-demo-") as tmp:
         if settings.database_url == Settings.model_fields["database_url"].default:
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}"
             settings = settings.model_copy(update={"database_url": url})
         driver = await BotDriver.start(settings, clock=clock)
         try:
-            cast = personas(clock)
-            names = {user.id: user.first_name for user, _steps in cast}
-            for user, steps in cast:
+            script = personas(clock, settings)
+            names = {part[0].id: part[0].first_name for part in script if isinstance(part, tuple)}
+            for part in script:
+                if isinstance(part, Heading):
+                    out(f"\n\n── {part.title} ──")
+                    continue
+                if isinstance(part, Jump):
+                    head, sent = await _jump(driver, clock, part, names)
+                    out(f"\n\n── {part.title} ──\n{head}")
+                    if sent:
+                        out(sent)
+                    continue
+                user, steps = part
                 out(f"\n══════ {user.first_name} (Telegram language: {user.language_code}) ══════")
                 for step in steps:
-                    note = f"   ({step.note})" if step.note else ""
-                    result: Exchange
-                    if step.kind == "say":
-                        out(indent(step.value, f"👤 {user.first_name}: ") + note)
-                        result = await driver.send(user, step.value)
-                    elif step.kind == "press":
-                        out(f"👆 {user.first_name} presses “{step.value}”{note}")
-                        result = await driver.press(user, step.value)
-                    else:
-                        out(f"👤 {user.first_name} sends a {step.value}{note}")
-                        result = await driver.process(
-                            user, getattr(driver.updates, step.value)(user)
-                        )
+                    clock.advance(timedelta(minutes=STEP_MINUTES))
+                    try:
+                        result = await _step(driver, user, step, out)
+                    except LookupError as exc:  # a button or link the script expected is missing
+                        out(f"\nThe demo stopped: {exc}")
+                        return 1
                     text, _buttons = render_exchange(result)
                     if text:
                         out(text)

@@ -113,8 +113,14 @@ async def population_fingerprint(session: AsyncSession) -> tuple:
             )
         )
     ).one()
-    exchanges = (await session.execute(select(func.count(), func.max(Exchange.updated_at)))).one()
-    return (*row, *exchanges)
+    # Only which visitors have used their exchange matters to matching, not every step.
+    using = (
+        await session.execute(
+            select(func.count()).where(Exchange.phase.in_(Phase.USES_VISIT))  # type: ignore[attr-defined]
+        )
+    ).scalar_one()
+    total = (await session.execute(select(func.count()).select_from(Exchange))).scalar_one()
+    return (*row, using, total)
 
 
 async def proposals_of(session: AsyncSession, *, user_id: int) -> list[Proposal]:

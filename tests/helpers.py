@@ -105,7 +105,14 @@ async def make_partnership(
         await session.flush()
         for member in staff:
             if await session.get(User, member.id) is None:
-                session.add(User(id=member.id, state="idle", client_language=member.language_code))
+                session.add(
+                    User(
+                        id=member.id,
+                        state="idle",
+                        username=member.username,
+                        client_language=member.language_code,
+                    )
+                )
                 await session.flush()
             session.add(Staff(partnership_id=partnership.id, user_id=member.id))
         await session.commit()

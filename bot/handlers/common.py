@@ -32,10 +32,22 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def bot_commands(lang: str) -> list[BotCommand]:
-    """The command menu in ``lang``."""
+# Added to the menu of staff members' chats.
+STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("pending", N_("What waits for your validation")),
+    ("stats", N_("Figures of your partnership")),
+    ("export", N_("Participants and exchanges as CSV")),
+    ("partnerships", N_("Your partnership and its link")),
+)
+
+
+def bot_commands(lang: str, staff: bool = False) -> list[BotCommand]:
+    """The command menu in ``lang`` (with the staff commands for staff)."""
     with use_language(lang):
-        return [BotCommand(name, _(desc)) for name, desc in COMMANDS]
+        commands = [BotCommand(name, _(desc)) for name, desc in COMMANDS]
+        if staff:
+            commands[2:2] = [BotCommand(name, _(desc)) for name, desc in STAFF_COMMANDS]
+        return commands
 
 
 async def set_command_menus(app: Application) -> None:
@@ -46,9 +58,12 @@ async def set_command_menus(app: Application) -> None:
 
 
 async def set_chat_menu(context: Context, chat_id: int, lang: str) -> None:
-    """After an explicit language choice the menu of that chat follows it."""
+    """The menu of one private chat: in the chosen language, with staff commands for staff."""
+    staff = await context.services.partnerships.is_staff(chat_id)
     try:
-        await context.bot.set_my_commands(bot_commands(lang), scope=BotCommandScopeChat(chat_id))
+        await context.bot.set_my_commands(
+            bot_commands(lang, staff), scope=BotCommandScopeChat(chat_id)
+        )
     except TelegramError as exc:  # the menu is a convenience; never fail the update for it
         log.warning("could not set the command menu of chat %s: %s", chat_id, exc)
 

@@ -10,8 +10,10 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import Context
+from bot.handlers.common import set_chat_menu
 from bot.handlers.matching import announce_newcomer
 from bot.handlers.render import send_notices, send_outcome
+from bot.i18n import current_language
 from bot.services import exchanges, partnerships
 from bot.services.ui import Outcome
 
@@ -36,6 +38,8 @@ async def start(update: Update, context: Context) -> None:
             user.id, token, user.username, user.language_code
         )
         await send_outcome(update, context, out)
+        if await services.partnerships.is_staff(user.id):
+            await set_chat_menu(context, update.effective_chat.id, current_language())
         return
     out = None if payload else await services.partnerships.staff_start(user.id)
     if out is None:
@@ -70,12 +74,10 @@ async def text(update: Update, context: Context) -> None:
         await send_notices(context.bot, notices)
         return
     if state in partnerships.STATES:
-        out, notices, approved = await services.partnerships.on_text(user_id, message)
+        out, notices, _approved = await services.partnerships.on_text(user_id, message)
         await send_outcome(update, context, out)
         await send_notices(context.bot, notices)
-        for participant in approved:
-            await announce_newcomer(context, participant)
-        return
+        return  # typed input only ever rejects
     out = await services.onboarding.on_text(user_id, message)
     await send_outcome(update, context, out)
     await _after(context, user_id, out)

@@ -9,6 +9,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import Context
 from bot.handlers.matching import announce_newcomer
 from bot.handlers.render import send_notices, send_outcome
+from bot.i18n import _
+from bot.services.ui import Outcome, esc
 
 
 async def new_partnership(update: Update, context: Context) -> None:
@@ -62,6 +64,15 @@ async def decision_button(update: Update, context: Context) -> None:
     await send_notices(context.bot, notices)
     for participant in approved:
         await announce_newcomer(context, participant)
+        await tell_if_nobody_fits(update, context, participant)
+
+
+async def tell_if_nobody_fits(update: Update, context: Context, participant: int) -> None:
+    """Nobody is dropped silently: staff learn when a validated participant has no match."""
+    reason = await context.services.matchmaking.nobody_fits(participant)
+    if reason:
+        text = _("Nobody can be proposed to this participant yet. The participant reads:")
+        await send_outcome(update, context, Outcome().add(text + "\n<i>" + esc(reason) + "</i>"))
 
 
 def register(app: Application) -> None:

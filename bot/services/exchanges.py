@@ -604,8 +604,13 @@ class Exchanges:
         )
 
     def _dates_prompt(self, x: XCtx) -> str:
+        # A Monday to Friday about a month ahead without a public holiday in the host country.
+        host_country = x.host_profile.country or ""
         example = self.clock.today() + timedelta(days=30)
-        while example.weekday() != 0:
+        while (
+            example.weekday() != 0
+            or check_stay(example, example + timedelta(days=4), host_country).holidays
+        ):
             example += timedelta(days=1)
         end = example + timedelta(days=4)
         return _(
@@ -1489,7 +1494,6 @@ class Exchanges:
             await repo.mark_reminders_sent(session, ids=ids, now=self.clock.now())
 
     def _reminder(self, x: XCtx, user_id: int, kind: str, now: datetime) -> Notice | None:
-        ex = x.ex
         if user_id not in (x.visitor.id, x.host.id):
             return None
         visitor = user_id == x.visitor.id
@@ -1497,7 +1501,6 @@ class Exchanges:
             reply = self._reminder_reply(x, visitor, kind, now)
         if reply is None:
             return None
-        del ex
         return Notice(user_id, [reply])
 
     def _reminder_reply(self, x: XCtx, visitor: bool, kind: str, now: datetime) -> Reply | None:
@@ -1589,7 +1592,14 @@ class Exchanges:
             if event.actor_id is None:
                 who = _("the bot")
             else:
-                who = names.get(event.actor_id) or _("staff member {id}").format(id=event.actor_id)
+                if event.actor_id not in names:
+                    actor = await repo.get_user(session, user_id=event.actor_id)
+                    names[event.actor_id] = (
+                        "@" + actor.username
+                        if actor is not None and actor.username
+                        else _("staff member {id}").format(id=event.actor_id)
+                    )
+                who = names[event.actor_id]
             line = (
                 f"{format_date(local.date())} {local:%H:%M} · "
                 + esc(_(ACTIONS.get(event.action, event.action)))

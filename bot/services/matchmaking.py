@@ -429,6 +429,16 @@ class Matchmaking:
 
     # ----------------------------------------------------------------- jobs
 
+    async def nobody_fits(self, user_id: int) -> str | None:
+        """Why nobody at all can be proposed to this participant, or None (for staff)."""
+        pop = await self.population()
+        if user_id not in pop.rows:
+            return None
+        reason = pop.index.why_none(_key(user_id))
+        if reason in (NoMatch.ALL_SEEN, NoMatch.UNKNOWN):
+            return None  # somebody fits
+        return _(NO_MATCH_TEXT[reason])
+
     async def new_participant(self, user_id: int) -> list[Notice]:
         """Push the newcomer to existing participants who rank them in their top 5."""
         pop = await self.population()

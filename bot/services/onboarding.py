@@ -387,9 +387,8 @@ class Onboarding:
 
     def _steps(self, ctx: Ctx) -> list[str]:
         """The steps this user goes through, for the "3/14" counter."""
-        skip = not ctx.partnerships or (
-            ctx.profile.partnership_id is not None and ctx.user.state != "partnership"
-        )
+        preset = (ctx.user.start_payload or "").startswith(PARTNERSHIP_PREFIX)
+        skip = not ctx.partnerships or (preset and ctx.profile.partnership_id is not None)
         return [s for s in STEPS if not (s == "partnership" and skip)]
 
     @staticmethod

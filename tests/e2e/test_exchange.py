@@ -151,10 +151,12 @@ async def test_a_whole_exchange(staffed: BotDriver, clock: FixedClock, lang: str
     assert w["waiting"] in r.text
     r = await bot.press(SARA, "Approve")
     assert w["validated"] in r.others[anna.id][0].text
+    assert "Nobody can be proposed" in r.text  # no host is validated yet: staff are told
     await register(bot, rita, partnership=iberia, **{**RITA_ANSWERS, "languages": ["en", "de"]})
     assert "Genehmigen" in bot.buttons(PEDRO)[0]  # Pedro's Telegram speaks German
     r = await approve(bot, PEDRO)
     assert anna.id in r.others  # the newcomer is proposed to Anna once validated
+    assert "Nobody can be proposed" not in r.text and "Niemand" not in r.text
 
     # Mutual interest: the exchange waits for the visitor's partnership.
     await bot.press(anna, "👍")
@@ -245,6 +247,7 @@ async def test_a_whole_exchange(staffed: BotDriver, clock: FixedClock, lang: str
     assert next(e for e in events if e.action == "match_approved").actor_id == SARA.id
     r = await bot.press_data(SARA, f"sv:h:{ex.id}")
     assert "Textilwerk Augsburg GmbH" in r.text and "Cluster Têxtil Portugal" in r.text
+    assert "@sara_staff" in r.text  # staff are named by their Telegram username
 
 
 async def test_staff_act_only_on_their_partnership(

@@ -64,6 +64,8 @@ async def test_a_super_admin_creates_a_partnership_and_invites_staff(
     assert payload.startswith("st_") and len(payload) > 12
     r = await bot.send(SARA, f"/start {payload}")
     assert "Welcome to the staff of" in r.text and "/pending" in r.text
+    menu = [c["command"] for c in bot.transport.commands({"type": "chat", "chat_id": SARA.id})]
+    assert "pending" in menu and "stats" in menu and "matches" in menu
     r = await bot.send(SARA, f"/start {payload}")
     assert "already accepted" in r.text
     # Used: nobody else gets in with it.
@@ -105,6 +107,12 @@ async def test_registration_asks_for_the_partnership_fitting_first(
     labels = [row[0]["text"] for row in question["reply_markup"]["inline_keyboard"]]
     assert labels == ["⭐ Textiles EU", "Agri-Food Alliance"]  # ecosystems fit first
     assert "8/15" in question["text"]
+    offers = next(
+        c.params["text"]
+        for c in bot.transport.calls_to("sendMessage")
+        if "What does your organisation offer" in c.params.get("text", "")
+    )
+    assert "9/15" in offers  # the counter goes on after the choice
     summary = bot.transport.last_message(anna.id)
     assert summary is not None and "Textiles EU" in (summary.text or "")
     r = await bot.choose(anna, "summary", "ok")

@@ -76,3 +76,57 @@ async def test_delete_user_removes_every_personal_row(db_url: str) -> None:
         assert await repo.count_rows_of_user(s, user_id=BIG_ID) == 0
         assert await repo.count_rows_of_user(s, user_id=BIG_ID + 1) == 2
     await db.dispose()
+
+
+async def test_profiles_from_before_validation_count_as_approved(db_url: str) -> None:
+    db = Database(db_url)
+    await db.upgrade("0003")
+    async with db.engine.begin() as conn:
+        await conn.exec_driver_sql(
+            'INSERT INTO "user" (id, consent, state, state_version, state_data, paused,'
+            " created_at, updated_at) VALUES (1, 'given', 'idle', 0, '{}', false,"
+            " '2026-11-01 10:00:00', '2026-11-01 10:00:00')"
+        )
+        await conn.exec_driver_sql(
+            "INSERT INTO profile (user_id, ecosystems, languages, completed_at, created_at,"
+            " updated_at) VALUES (1, '[]', '[]', '2026-11-01 10:00:00',"
+            " '2026-11-01 10:00:00', '2026-11-01 10:00:00')"
+        )
+    await db.upgrade()
+    async with db.session() as s:
+        _user, profile = await repo.get_user_and_profile(s, user_id=1)
+        assert profile is not None and profile.review == "approved"
+        assert [p.user_id for _u, p in await repo.completed_participants(s)] == [1]
+        s.add(User(id=2))
+        await s.flush()
+        s.add(Profile(user_id=2))  # new rows default to waiting for validation
+        await s.commit()
+        _user, fresh = await repo.get_user_and_profile(s, user_id=2)
+        assert fresh is not None and fresh.review == "pending"
+    await db.dispose()
+
+
+async def test_erasing_a_staff_member_keeps_the_exchange_but_not_their_id(db_url: str) -> None:
+    from storage.models import Exchange, ExchangeEvent, Partnership, Staff
+
+    db = await _db(db_url)
+    async with db.session() as s:
+        for uid in (1, 2, 3):
+            s.add(User(id=uid, consent="given"))
+        s.add(Partnership(id=1, slug="p", name="P"))
+        await s.flush()
+        s.add(Staff(partnership_id=1, user_id=3))
+        s.add(Profile(user_id=1, reviewed_by=3))
+        s.add(Exchange(id=1, visitor_id=1, host_id=2, visitor_partnership_id=1))
+        await s.flush()
+        s.add(ExchangeEvent(exchange_id=1, actor_id=3, action="match_approved", phase="planning"))
+        await s.commit()
+    async with db.session() as s:
+        assert await repo.count_rows_of_user(s, user_id=3) == 4  # user, staff, review, event
+        await repo.delete_user(s, user_id=3)
+        await s.commit()
+    async with db.session() as s:
+        assert await repo.count_rows_of_user(s, user_id=3) == 0
+        assert len(await repo.events_of(s, exchange_id=1)) == 1
+        assert await repo.get_exchange(s, exchange_id=1) is not None
+    await db.dispose()
