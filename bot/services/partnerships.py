@@ -367,9 +367,12 @@ class Partnerships:
                     value = clean_text(text, limit=300, single_line=True, min_letters=3)
                     self._leave(user)
                     await session.commit()
-                    return await self.decide(
-                        user_id, data.get("kind", ""), int(data.get("id", 0)), False, value
+                    out, notices, approved = await self.decide(
+                        user_id, str(data.get("kind", "")), _int(data.get("id")), False, value
                     )
+                    if out.toast and not out.replies:  # typed, so no button to answer
+                        out.add(out.toast)
+                    return out, notices, approved
                 if user_id not in self.settings.admin_ids:
                     self._leave(user)
                     await session.commit()
@@ -752,6 +755,13 @@ class Partnerships:
         out = Outcome()
         out.add(text)
         return out
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
 
 
 def _slugify(name: str) -> str:

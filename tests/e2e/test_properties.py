@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.context import services_of
+from bot.services import exchanges, partnerships
 from bot.services.onboarding import STEPS
 from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
-from storage.models import ConsentState, Profile, User, utcnow
+from storage.models import ConsentState, Exchange, Phase, Profile, User, utcnow
 
 ALL_STATES = ["consent", *STEPS, "summary", "edit_menu", "idle"]
 _ids = itertools.count(10_000_000)
@@ -65,6 +66,15 @@ def answered(result) -> bool:
     return bool(result.sent or result.edited or result.toasts)
 
 
+BUTTON_ACTIONS = [
+    *("d", "ok", "g", "ga", "gc", "h", "hr", "rep", "rs", "fb", "o", "ics"),
+    *("p", "m", "q", "r", "inv", "eco", "slug", ""),
+]
+KNOWN_DATA = [
+    *("del:yes", "del:no", "prof:menu", "prof:edit:name", "r:3:summary:ok", "m:i:1"),
+    *("x:d:1", "x:ok:1", "x:h:1:yes", "sv:h:1", "pn:reg", "pn:eco:done", "sv:p:1:a"),
+]
+
 callback_data = st.one_of(
     st.text(max_size=64),
     st.builds(
@@ -81,9 +91,14 @@ callback_data = st.one_of(
         st.integers(min_value=-5, max_value=10**15),
         st.sampled_from(["", ":topic", ":zzz", ":"]),
     ),
-    st.sampled_from(
-        ["del:yes", "del:no", "prof:menu", "prof:edit:name", "r:3:summary:ok", "m:i:1"]
+    st.builds(
+        lambda prefix, action, xid, tail: f"{prefix}:{action}:{xid}{tail}",
+        st.sampled_from(["x", "sv", "pn"]),
+        st.sampled_from(BUTTON_ACTIONS),
+        st.integers(min_value=-5, max_value=10**15),
+        st.sampled_from(["", ":a", ":r", ":x:goals", ":yes", ":post", ":5", ":project", ":"]),
     ),
+    st.sampled_from(KNOWN_DATA),
 )
 
 SETTINGS = settings(
@@ -110,4 +125,42 @@ async def test_any_button_data_at_any_step(bot: BotDriver, state: str, data: str
     user = await seed(bot, state)
     result = await bot.press_data(user, data)
     assert answered(result)
+    assert bot.errors == []
+
+
+EXCHANGE_STATES = sorted(exchanges.STATES | partnerships.STATES)
+
+
+async def seed_exchange(bot: BotDriver, state: str) -> FakeUser:
+    """A visitor with an exchange in planning, waiting for typed input at ``state``."""
+    visitor = FakeUser(id=next(_ids), language_code="en")
+    host_id = next(_ids)
+    async with services_of(bot.app).db.session() as session:
+        for uid, country in ((visitor.id, "SI"), (host_id, "AT")):
+            session.add(User(id=uid, consent=ConsentState.GIVEN, state="idle"))
+            await session.flush()
+            session.add(
+                Profile(user_id=uid, completed_at=utcnow(), **{**FULL_PROFILE, "country": country})
+            )
+        exchange = Exchange(visitor_id=visitor.id, host_id=host_id, phase=Phase.PLANNING)
+        session.add(exchange)
+        await session.flush()
+        user = await session.get(User, visitor.id)
+        assert user is not None
+        user.state = state
+        user.state_data = {"x": exchange.id, "kind": "p", "id": host_id, "resume": None}
+        await session.commit()
+    return visitor
+
+
+@pytest.mark.parametrize("state", EXCHANGE_STATES)
+@SETTINGS
+@given(text=st.text(min_size=1, max_size=3000), data=callback_data)
+async def test_any_input_while_an_exchange_or_staff_answer_is_expected(
+    bot: BotDriver, state: str, text: str, data: str
+) -> None:
+    user = await seed_exchange(bot, state)
+    assert answered(await bot.send(user, text))
+    assert answered(await bot.press_data(user, data))
+    assert answered(await bot.process(user, bot.updates.sticker(user)))
     assert bot.errors == []
