@@ -68,6 +68,8 @@ async def send_outcome(update: Update, context: Context, out: Outcome) -> None:
         if reply.document is not None:
             await _send_document(bot, chat.id, reply)
             continue
+        if reply.markup_only and (query is None or query.message is None):
+            continue  # nothing to change without the pressed message
         if reply.edit and query is not None and query.message is not None:
             try:
                 if reply.markup_only:

@@ -378,8 +378,9 @@ class Exchanges:
             await session.commit()
             label = _("Approved") if approve else _("Rejected")
             x.out.toast = label
+            x.out.replies.insert(0, Reply(edit=True, markup_only=True))  # the card's buttons go
             x.out.replies.insert(
-                0,
+                1,
                 Reply(
                     ("✅ " if approve else "✖️ ")
                     + _("Exchange #{id}: {item} {decision}.").format(

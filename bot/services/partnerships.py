@@ -242,6 +242,7 @@ class Partnerships:
         now = self.clock.now()
         async with self.db.session() as session:
             invite = await session.get(StaffInvite, token[:32])
+            used_by = invite.used_by if invite is not None else None
             user = await self._user(session, user_id)
             if client_language:
                 user.client_language = client_language[:16]
@@ -251,8 +252,8 @@ class Partnerships:
             if invite is None or not await repo.claim_invite(
                 session, token=invite.token, user_id=user_id, now=now
             ):
-                await session.commit()
-                if invite is not None and invite.used_by == user_id:
+                await session.rollback()  # a refused link stores nothing about its user
+                if used_by == user_id:
                     return Outcome().add(_("You have already accepted this invitation."))
                 log.warning("refused staff invite %r for user %s", token[:32], user_id)
                 return Outcome().add(
@@ -710,6 +711,7 @@ class Partnerships:
         name = partnership.name if partnership else ""
         label = _("Approved") if approve else _("Rejected")
         out = Outcome(toast=label)
+        out.replies.append(Reply(edit=True, markup_only=True))  # the card's buttons go
         out.add(
             ("✅ " if approve else "✖️ ")
             + _("{organisation}: registration {decision}.").format(

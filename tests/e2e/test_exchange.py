@@ -150,6 +150,7 @@ async def test_a_whole_exchange(staffed: BotDriver, clock: FixedClock, lang: str
     r = await bot.send(anna, "/matches")
     assert w["waiting"] in r.text
     r = await bot.press(SARA, "Approve")
+    assert r.edited and not r.edited[0].reply_markup  # the decided card loses its buttons
     assert w["validated"] in r.others[anna.id][0].text
     assert "Nobody can be proposed" in r.text  # no host is validated yet: staff are told
     await register(bot, rita, partnership=iberia, **{**RITA_ANSWERS, "languages": ["en", "de"]})

@@ -71,6 +71,8 @@ async def test_a_super_admin_creates_a_partnership_and_invites_staff(
     # Used: nobody else gets in with it.
     r = await bot.send(LUKAS, f"/start {payload}")
     assert "nicht gültig" in r.text or "not valid" in r.text
+    _lukas, _profile = await load(bot, LUKAS.id)
+    assert _lukas is None  # a refused link stores nothing about its user
     # Expired: a fresh link, eight days later.
     r = await bot.press(ADMIN, "Invite staff")
     late = link_payload(r.text)
