@@ -80,13 +80,15 @@ def build_application(
     partnerships = Partnerships(db, clock, settings)
     exchanges = Exchanges(db, clock, settings, partnerships)
     matchmaking.on_match = exchanges.create
+    onboarding = Onboarding(db, cities, clock, settings.eligible_countries, languages.remember)
+    partnerships.on_created = onboarding.forget_partnerships
     app.bot_data["services"] = Services(
         settings=settings,
         db=db,
         clock=clock,
         cities=cities,
         languages=languages,
-        onboarding=Onboarding(db, cities, clock, settings.eligible_countries, languages.remember),
+        onboarding=onboarding,
         account=Account(db, languages),
         matchmaking=matchmaking,
         partnerships=partnerships,

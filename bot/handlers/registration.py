@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.handlers.common import set_chat_menu
 from bot.handlers.matching import announce_newcomer
 from bot.handlers.render import send_notices, send_outcome
-from bot.i18n import current_language
+from bot.i18n import _, current_language
 from bot.services import exchanges, partnerships
 from bot.services.ui import Outcome
 
@@ -67,7 +67,12 @@ async def text(update: Update, context: Context) -> None:
     user_id = update.effective_user.id
     message = update.effective_message.text or ""
     services = context.services
-    state = await services.account.state_of(user_id)
+    out = await services.onboarding.on_text(user_id, message)
+    if out is not None:
+        await send_outcome(update, context, out)
+        await _after(context, user_id, out)
+        return
+    state = await services.account.state_of(user_id)  # a question of another service
     if state in exchanges.STATES:
         out, notices = await services.exchanges.on_text(user_id, message)
         await send_outcome(update, context, out)
@@ -77,10 +82,8 @@ async def text(update: Update, context: Context) -> None:
         out, notices, _approved = await services.partnerships.on_text(user_id, message)
         await send_outcome(update, context, out)
         await send_notices(context.bot, notices)
-        return  # typed input only ever rejects
-    out = await services.onboarding.on_text(user_id, message)
-    await send_outcome(update, context, out)
-    await _after(context, user_id, out)
+        return
+    await send_outcome(update, context, Outcome().add(_("Please send /start to continue.")))
 
 
 async def other(update: Update, context: Context) -> None:

@@ -378,7 +378,9 @@ class Exchanges:
             await session.commit()
             label = _("Approved") if approve else _("Rejected")
             x.out.toast = label
-            x.out.replies.insert(0, Reply(edit=True, markup_only=True))  # the card's buttons go
+            history = [[Button("📜 " + _("History"), f"sv:h:{exchange_id}")]]
+            # The decision buttons go; the history stays at hand.
+            x.out.replies.insert(0, Reply(keyboard=history, edit=True, markup_only=True))
             x.out.replies.insert(
                 1,
                 Reply(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
+from time import monotonic
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +45,9 @@ from storage.db import Database
 from storage.models import ConsentState, Partnership, Profile, Review, User, utcnow
 
 PARTNERSHIP_PREFIX = "p_"  # /start p_<slug>: register with that partnership
+PARTNERSHIPS_TTL = 10.0  # seconds another worker's new partnership may take to show up
+# States whose typed answers belong to another service (exchanges: ex_, staff: st_).
+DELEGATED = ("ex_", "st_")
 
 # The registration steps, in order.
 STEPS: tuple[str, ...] = (
@@ -105,6 +109,19 @@ class Onboarding:
         self.clock = clock
         self.eligible = eligible
         self._on_language = on_language
+        self._partnerships: tuple[float, list[Partnership]] | None = None
+
+    async def partnerships(self, session: AsyncSession) -> list[Partnership]:
+        """The partnerships to choose from; read at most every few seconds (they rarely
+        change, and every registration step needs them)."""
+        now = monotonic()
+        if self._partnerships is None or now - self._partnerships[0] > PARTNERSHIPS_TTL:
+            self._partnerships = (now, await repo.partnerships(session))
+        return self._partnerships[1]
+
+    def forget_partnerships(self) -> None:
+        """A partnership was created by this process: read them again."""
+        self._partnerships = None
 
     # ----------------------------------------------------------------- entry points
 
@@ -143,7 +160,7 @@ class Onboarding:
                 session.add(profile)
                 user.state = STEPS[0]
             ctx = Ctx(session, user, profile, out)
-            ctx.partnerships = await repo.partnerships(session)
+            ctx.partnerships = await self.partnerships(session)
             if payload and payload.startswith(PARTNERSHIP_PREFIX):
                 await self._preset_partnership(ctx, payload)
             if user.state == IDLE:
@@ -161,10 +178,14 @@ class Onboarding:
             await session.commit()
             return out
 
-    async def on_text(self, user_id: int, text: str) -> Outcome:
-        """A typed answer."""
+    async def on_text(self, user_id: int, text: str) -> Outcome | None:
+        """A typed answer; None when another service asked the question (``DELEGATED``)."""
         async with self.db.session() as session:
             ctx = await self._load(session, user_id)
+            if ctx is None and await self._delegated(session, user_id):
+                return None
+            if ctx is not None and ctx.user.state.startswith(DELEGATED):
+                return None
             if ctx is None:
                 return self._not_started()
             state = ctx.user.state
@@ -240,7 +261,7 @@ class Onboarding:
                 new_profile=profile is None,
             )
             if step != CONSENT or value == "yes":
-                ctx.partnerships = await repo.partnerships(session)
+                ctx.partnerships = await self.partnerships(session)
             handler = self._button_handlers().get(step)
             if handler is None:
                 return Outcome(toast=_("This button is not valid any more."))
@@ -282,7 +303,7 @@ class Onboarding:
         async with self.db.session() as session:
             ctx = await self._load(session, user_id)
             if ctx is not None and not ctx.partnerships:
-                ctx.partnerships = await repo.partnerships(session)
+                ctx.partnerships = await self.partnerships(session)
         if ctx is None or ctx.profile.completed_at is None:
             return Outcome().add(
                 _("You have not completed your registration yet. Send /start to continue.")
@@ -303,7 +324,7 @@ class Onboarding:
                 return Outcome(toast=_("Please complete your registration first."), alert=True)
             step = EDIT_TARGET.get(key, key)
             if not ctx.partnerships:
-                ctx.partnerships = await repo.partnerships(session)
+                ctx.partnerships = await self.partnerships(session)
             if step not in STEPS or (step == "partnership" and not ctx.partnerships):
                 return Outcome(toast=_("This button is not valid any more."))
             ctx.user.state_data = {"edit": key}
@@ -313,13 +334,18 @@ class Onboarding:
 
     # ----------------------------------------------------------------- helpers: flow
 
+    @staticmethod
+    async def _delegated(session: AsyncSession, user_id: int) -> bool:
+        user = await repo.get_user(session, user_id=user_id)  # already in the session
+        return user is not None and user.state.startswith(DELEGATED)
+
     async def _load(self, session: AsyncSession, user_id: int) -> Ctx | None:
         user, profile = await repo.get_user_and_profile(session, user_id=user_id)
         if user is None or user.consent != ConsentState.GIVEN or profile is None:
             return None
         ctx = Ctx(session, user, profile, Outcome())
-        if user.state != IDLE:
-            ctx.partnerships = await repo.partnerships(session)
+        if user.state != IDLE and not user.state.startswith(DELEGATED):
+            ctx.partnerships = await self.partnerships(session)
         return ctx
 
     def _not_started(self) -> Outcome:

@@ -122,6 +122,7 @@ class Partnerships:
         self.clock = clock
         self.settings = settings
         self.exchanges: Exchanges | None = None  # set once both services exist
+        self.on_created: Callable[[], None] | None = None  # a partnership was created
 
     # ----------------------------------------------------------------- authorisation
 
@@ -488,6 +489,8 @@ class Partnerships:
             self._leave(user)
             await session.flush()
             log.info("partnership %s created by %s", partnership.slug, user.id)
+            if self.on_created is not None:
+                self.on_created()
             out = Outcome()
             out.replies.append(Reply(keyboard=None, edit=True, markup_only=True))
             out.add(
