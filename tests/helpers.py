@@ -34,9 +34,16 @@ async def register(
     bot: BotDriver, user: FakeUser, *, confirm: bool = True, **overrides: Any
 ) -> None:
     """Go through the whole registration with ``ANSWERS`` (overridable) and confirm."""
-    a = {**ANSWERS, **overrides}
     await bot.send(user, "/start")
     await bot.choose(user, "consent", "yes")
+    await answer_questions(bot, user, confirm=confirm, **overrides)
+
+
+async def answer_questions(
+    bot: BotDriver, user: FakeUser, *, confirm: bool = True, **overrides: Any
+) -> None:
+    """Every registration question after consent, with ``ANSWERS`` (overridable)."""
+    a = {**ANSWERS, **overrides}
     await bot.choose(user, "role", a["role"])
     await bot.choose(user, "org_type", a["org_type"])
     await bot.send(user, a["name"])

@@ -39,6 +39,7 @@ from bot.i18n import (
     use_language,
 )
 from bot.scheme import check_stay, estimate_lump_sum
+from bot.services import dialog
 from bot.services.calendar import visit_ics
 from bot.services.partnerships import KINDS, Partnerships, Scope, reason_text
 from bot.services.profile_text import InputError, clean_text
@@ -55,7 +56,6 @@ from storage.models import (
     Quality,
     Reminder,
     User,
-    utcnow,
 )
 
 log = logging.getLogger(__name__)
@@ -1246,20 +1246,11 @@ class Exchanges:
             return x.out, x.notices
 
     async def _enter(self, x: XCtx, user_id: int, state: str) -> None:
-        user = x.user(user_id)
-        resume = user.state_data.get("resume") if user.state in STATES else None
-        if resume is None:
-            resume = {"state": user.state, "data": user.state_data}
-        user.state, user.state_data = state, {"x": x.ex.id, "resume": resume}
-        user.state_version += 1
-        user.updated_at = utcnow()
+        dialog.ask(x.user(user_id), state, {"x": x.ex.id}, STATES)
 
     @staticmethod
     def _leave(user: User) -> None:
-        resume = user.state_data.get("resume") or {"state": "idle", "data": {}}
-        user.state, user.state_data = resume["state"], resume["data"]
-        user.state_version += 1
-        user.updated_at = utcnow()
+        dialog.resume(user)
 
     async def cancel(self, user_id: int) -> Outcome:
         """``/cancel`` while typing exchange input: nothing is changed."""

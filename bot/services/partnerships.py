@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.domain import ECOSYSTEMS, MAX_ECOSYSTEMS
 from bot.i18n import N_, _, format_date, language_of, use_language
 from bot.matching.normalise import normalise
+from bot.services import dialog
 from bot.services.cards import profile_card
 from bot.services.profile_text import InputError, clean_text
 from bot.services.ui import Button, Notice, Outcome, Reply, esc
@@ -36,7 +37,6 @@ from storage.models import (
     Staff,
     StaffInvite,
     User,
-    utcnow,
 )
 
 if TYPE_CHECKING:
@@ -337,19 +337,11 @@ class Partnerships:
     @staticmethod
     def _enter(user: User, state: str, data: dict) -> None:
         """Ask for staff input, remembering where the user was."""
-        resume = user.state_data.get("resume") if user.state in STATES else None
-        if resume is None:
-            resume = {"state": user.state, "data": user.state_data}
-        user.state, user.state_data = state, {**data, "resume": resume}
-        user.state_version += 1
-        user.updated_at = utcnow()
+        dialog.ask(user, state, data, STATES)
 
     @staticmethod
     def _leave(user: User) -> None:
-        resume = user.state_data.get("resume") or {"state": "idle", "data": {}}
-        user.state, user.state_data = resume["state"], resume["data"]
-        user.state_version += 1
-        user.updated_at = utcnow()
+        dialog.resume(user)
 
     async def cancel(self, user_id: int) -> Outcome:
         """``/cancel`` during staff input."""

@@ -15,7 +15,7 @@ from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
 from storage.models import Partnership, Staff
 from tests.conftest import make_settings
-from tests.helpers import load, make_partnership, register
+from tests.helpers import answer_questions, load, make_partnership, register
 
 ADMIN = FakeUser(id=5_000, first_name="Ada", language_code="en")
 SARA = FakeUser(id=5_001, first_name="Sara", username="sara_staff", language_code="en")
@@ -133,7 +133,7 @@ async def test_a_partnership_link_presets_the_partnership(
     await bot.send(jonas, "/start p_textiles-eu")
     r = await bot.choose(jonas, "consent", "yes")
     assert "Textiles EU" in r.text
-    await register_rest(bot, jonas)
+    await answer_questions(bot, jonas)
     questions = " ".join(m.text or "" for m in bot.transport.messages(jonas.id))
     assert (
         "European Cluster Partnership" not in questions and "Cluster-Partnerschaft" not in questions
@@ -145,29 +145,3 @@ async def test_a_partnership_link_presets_the_partnership(
     await bot.send(stranger, "/start p_nope")
     r = await bot.choose(stranger, "consent", "yes")
     assert "don't know the partnership" in r.text and "What is your role" in r.text
-
-
-async def register_rest(bot: BotDriver, user: FakeUser) -> None:
-    """The registration after consent (the partnership step is skipped by the link)."""
-    from tests.helpers import ANSWERS
-
-    a = ANSWERS
-    await bot.choose(user, "role", a["role"])
-    await bot.choose(user, "org_type", a["org_type"])
-    await bot.send(user, a["name"])
-    await bot.send(user, a["organisation"])
-    await bot.choose(user, "country", a["country"])
-    await bot.send(user, a["city"])
-    for eco in a["ecosystems"]:
-        await bot.choose(user, "ecosystems", eco)
-    await bot.choose(user, "ecosystems", "done")
-    await bot.send(user, a["offers"])
-    await bot.send(user, a["seeks"])
-    for lang in a["languages"]:
-        await bot.choose(user, "languages", lang)
-    await bot.choose(user, "languages", "done")
-    await bot.send(user, a["available_from"])
-    await bot.send(user, a["available_to"])
-    await bot.send(user, a["motivation"])
-    await bot.send(user, a["email"])
-    await bot.choose(user, "summary", "ok")
