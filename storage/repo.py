@@ -114,13 +114,13 @@ async def population_fingerprint(session: AsyncSession) -> tuple:
         )
     ).one()
     # Only which visitors have used their exchange matters to matching, not every step.
-    using = (
+    uses_visit = Exchange.phase.in_(Phase.USES_VISIT)  # type: ignore[attr-defined]
+    exchanges = (
         await session.execute(
-            select(func.count()).where(Exchange.phase.in_(Phase.USES_VISIT))  # type: ignore[attr-defined]
+            select(func.count().filter(uses_visit), func.count()).select_from(Exchange)
         )
-    ).scalar_one()
-    total = (await session.execute(select(func.count()).select_from(Exchange))).scalar_one()
-    return (*row, using, total)
+    ).one()
+    return (*row, *exchanges)
 
 
 async def proposals_of(session: AsyncSession, *, user_id: int) -> list[Proposal]:
@@ -305,40 +305,6 @@ async def exchanges_waiting_for(
         .order_by(Exchange.updated_at)
     )
     return list(rows.scalars())
-
-
-async def participants_of(
-    session: AsyncSession, *, partnership_ids: Collection[int]
-) -> list[tuple[User, Profile]]:
-    """Every participant (complete or not) who chose one of these partnerships."""
-    rows = await session.execute(
-        select(User, Profile)
-        .join(Profile, Profile.user_id == User.id)
-        .where(Profile.partnership_id.in_(list(partnership_ids)))  # type: ignore[union-attr]
-        .order_by(Profile.created_at)
-    )
-    return [(u, p) for u, p in rows.all()]
-
-
-async def exchanges_of_partnerships(
-    session: AsyncSession, *, partnership_ids: Collection[int]
-) -> list[Exchange]:
-    """Exchanges whose visitor or host belongs to one of these partnerships."""
-    ids = list(partnership_ids)
-    rows = await session.execute(
-        select(Exchange)
-        .where(
-            or_(
-                Exchange.visitor_partnership_id.in_(ids),  # type: ignore[union-attr]
-                Exchange.host_partnership_id.in_(ids),  # type: ignore[union-attr]
-            )
-        )
-        .order_by(Exchange.id)
-    )
-    return list(rows.scalars())
-
-
-# --------------------------------------------------------------------- exchanges
 
 
 async def get_exchange(session: AsyncSession, *, exchange_id: int) -> Exchange | None:

@@ -63,6 +63,8 @@ async def send_outcome(update: Update, context: Context, out: Outcome) -> None:
     chat = update.effective_chat
     if chat is None:
         return
+    if query is None and out.toast and not out.replies:
+        out.add(out.toast)  # a typed message has no button to show a toast on
     bot = context.bot
     for reply in out.replies:
         if reply.document is not None:

@@ -185,13 +185,15 @@ class Exchanges:
         with use_language(language_of(x.user(user_id))):
             x.notices.append(Notice(user_id, build()))
 
-    def _text(self, x: XCtx, user_id: int, build: Callable[[], str], keyboard: Any = None) -> None:
-        kb = keyboard
-
-        def replies() -> list[Reply]:
-            return [Reply(build(), kb() if callable(kb) else kb)]
-
-        self._tell(x, user_id, replies)
+    def _text(
+        self,
+        x: XCtx,
+        user_id: int,
+        build: Callable[[], str],
+        keyboard: Callable[[], Keyboard] | None = None,
+    ) -> None:
+        """One text (and keyboard), both built in the recipient's language."""
+        self._tell(x, user_id, lambda: [Reply(build(), keyboard() if keyboard else None)])
 
     async def _staff(
         self, x: XCtx, partnership_ids: list[int | None], build: Callable[[], list[Reply]]
@@ -1248,16 +1250,12 @@ class Exchanges:
     async def _enter(self, x: XCtx, user_id: int, state: str) -> None:
         dialog.ask(x.user(user_id), state, {"x": x.ex.id}, STATES)
 
-    @staticmethod
-    def _leave(user: User) -> None:
-        dialog.resume(user)
-
     async def cancel(self, user_id: int) -> Outcome:
         """``/cancel`` while typing exchange input: nothing is changed."""
         async with self.db.session() as session:
             user = await repo.get_user(session, user_id=user_id)
             if user is not None and user.state in STATES:
-                self._leave(user)
+                dialog.resume(user)
                 await session.commit()
         return Outcome().add(
             _("Cancelled. Nothing was changed; /exchange shows where your exchange stands.")
@@ -1270,7 +1268,7 @@ class Exchanges:
             assert user is not None
             x = await self._ctx(session, int(user.state_data.get("x", 0)), user_id)
             if x is None or user_id not in (x.visitor.id, x.host.id):
-                self._leave(user)
+                dialog.resume(user)
                 await session.commit()
                 return Outcome().add(_("This exchange does not exist any more.")), []
             user = x.user(user_id)
@@ -1292,11 +1290,11 @@ class Exchanges:
         ex = x.ex
         if state == DATES:
             if ex.phase != Phase.PLANNING:
-                self._leave(user)
+                dialog.resume(user)
                 x.out.add(_("The dates cannot be changed in this phase."))
                 return
             await self._set_dates(x, user.id, text)
-            self._leave(user)
+            dialog.resume(user)
             return
         if state in (GOALS, AGENDA, CHANGES, REPORT_DONE, REPORT_RESULTS, REPORT_NEXT):
             value = clean_text(text, limit=TEXT_LIMIT, min_letters=10)
@@ -1318,10 +1316,10 @@ class Exchanges:
             )
         elif state == AGENDA:
             ex.agenda = value
-            self._leave(user)
+            dialog.resume(user)
             await self._quality_written(x)
         elif state == CHANGES:
-            self._leave(user)
+            dialog.resume(user)
             if ex.cq_status != Quality.HOST:
                 x.out.add(_("The goals and agenda changed meanwhile. Please look at /exchange."))
                 return
@@ -1402,7 +1400,7 @@ class Exchanges:
 
     async def _submit_report(self, x: XCtx) -> None:
         ex = x.ex
-        self._leave(x.visitor)
+        dialog.resume(x.visitor)
         review = ex.visitor_partnership_id is not None
         await repo.cancel_reminders(
             x.session, exchange_id=ex.id or 0, now=self.clock.now(), kinds=("report",)

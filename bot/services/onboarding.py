@@ -29,6 +29,7 @@ from bot.domain import (
     Role,
 )
 from bot.i18n import _, country_name, current_language, format_date, language_name
+from bot.services import exchanges, partnerships
 from bot.services.cards import FIELD_LABELS, fields, profile_card
 from bot.services.imports import INVITE_PREFIX
 from bot.services.profile_text import (
@@ -44,10 +45,9 @@ from storage import repo
 from storage.db import Database
 from storage.models import ConsentState, Partnership, Profile, Review, User, utcnow
 
-PARTNERSHIP_PREFIX = "p_"  # /start p_<slug>: register with that partnership
 PARTNERSHIPS_TTL = 10.0  # seconds another worker's new partnership may take to show up
-# States whose typed answers belong to another service (exchanges: ex_, staff: st_).
-DELEGATED = ("ex_", "st_")
+# States whose typed answers belong to another service (exchange steps, staff input).
+DELEGATED = exchanges.STATES | partnerships.STATES
 
 # The registration steps, in order.
 STEPS: tuple[str, ...] = (
@@ -161,7 +161,7 @@ class Onboarding:
                 user.state = STEPS[0]
             ctx = Ctx(session, user, profile, out)
             ctx.partnerships = await self.partnerships(session)
-            if payload and payload.startswith(PARTNERSHIP_PREFIX):
+            if payload and payload.startswith(partnerships.PARTNERSHIP_PREFIX):
                 await self._preset_partnership(ctx, payload)
             if user.state == IDLE:
                 out.add(
@@ -184,7 +184,7 @@ class Onboarding:
             ctx = await self._load(session, user_id)
             if ctx is None and await self._delegated(session, user_id):
                 return None
-            if ctx is not None and ctx.user.state.startswith(DELEGATED):
+            if ctx is not None and ctx.user.state in DELEGATED:
                 return None
             if ctx is None:
                 return self._not_started()
@@ -337,14 +337,14 @@ class Onboarding:
     @staticmethod
     async def _delegated(session: AsyncSession, user_id: int) -> bool:
         user = await repo.get_user(session, user_id=user_id)  # already in the session
-        return user is not None and user.state.startswith(DELEGATED)
+        return user is not None and user.state in DELEGATED
 
     async def _load(self, session: AsyncSession, user_id: int) -> Ctx | None:
         user, profile = await repo.get_user_and_profile(session, user_id=user_id)
         if user is None or user.consent != ConsentState.GIVEN or profile is None:
             return None
         ctx = Ctx(session, user, profile, Outcome())
-        if user.state != IDLE and not user.state.startswith(DELEGATED):
+        if user.state != IDLE and user.state not in DELEGATED:
             ctx.partnerships = await self.partnerships(session)
         return ctx
 
@@ -413,7 +413,7 @@ class Onboarding:
 
     def _steps(self, ctx: Ctx) -> list[str]:
         """The steps this user goes through, for the "3/14" counter."""
-        preset = (ctx.user.start_payload or "").startswith(PARTNERSHIP_PREFIX)
+        preset = (ctx.user.start_payload or "").startswith(partnerships.PARTNERSHIP_PREFIX)
         skip = not ctx.partnerships or (preset and ctx.profile.partnership_id is not None)
         return [s for s in STEPS if not (s == "partnership" and skip)]
 
@@ -729,7 +729,7 @@ class Onboarding:
 
     async def _preset_partnership(self, ctx: Ctx, payload: str) -> None:
         """``p_<slug>``: register with that partnership (or say the link is unknown)."""
-        slug = payload[len(PARTNERSHIP_PREFIX) :]
+        slug = payload[len(partnerships.PARTNERSHIP_PREFIX) :]
         found = next((p for p in ctx.partnerships if p.slug == slug.lower()), None)
         if found is None:
             ctx.out.add(
@@ -881,7 +881,7 @@ class Onboarding:
             payload = user.start_payload or ""
             if payload.startswith(INVITE_PREFIX) and await self._claim(ctx, payload):
                 return
-            if payload.startswith(PARTNERSHIP_PREFIX):
+            if payload.startswith(partnerships.PARTNERSHIP_PREFIX):
                 await self._preset_partnership(ctx, payload)
             ctx.out.add(_("Thank you! Let's build your profile. It takes about five minutes."))
             self._goto(ctx, STEPS[0])

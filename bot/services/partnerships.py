@@ -339,15 +339,11 @@ class Partnerships:
         """Ask for staff input, remembering where the user was."""
         dialog.ask(user, state, data, STATES)
 
-    @staticmethod
-    def _leave(user: User) -> None:
-        dialog.resume(user)
-
     async def cancel(self, user_id: int) -> Outcome:
         """``/cancel`` during staff input."""
         async with self.db.session() as session:
             user = await self._user(session, user_id)
-            self._leave(user)
+            dialog.resume(user)
             await session.commit()
         return Outcome().add(_("Cancelled. Nothing was changed."))
 
@@ -359,16 +355,13 @@ class Partnerships:
             try:
                 if user.state == REASON:
                     value = clean_text(text, limit=300, single_line=True, min_letters=3)
-                    self._leave(user)
+                    dialog.resume(user)
                     await session.commit()
-                    out, notices, approved = await self.decide(
+                    return await self.decide(
                         user_id, str(data.get("kind", "")), _int(data.get("id")), False, value
                     )
-                    if out.toast and not out.replies:  # typed, so no button to answer
-                        out.add(out.toast)
-                    return out, notices, approved
                 if user_id not in self.settings.admin_ids:
-                    self._leave(user)
+                    dialog.resume(user)
                     await session.commit()
                     return self._refuse_command(user_id, "newpartnership"), [], []
                 out = await self._partnership_step(session, user, data, text)
@@ -478,7 +471,7 @@ class Partnerships:
             if await repo.partnership_by_slug(session, slug=partnership.slug) is not None:
                 raise InputError(_("That short name was taken meanwhile. Please start again."))
             session.add(partnership)
-            self._leave(user)
+            dialog.resume(user)
             await session.flush()
             log.info("partnership %s created by %s", partnership.slug, user.id)
             if self.on_created is not None:
@@ -567,14 +560,10 @@ class Partnerships:
             scope = await self.scope(session, user_id)
             if not scope.is_staff:
                 return self._refuse_command(user_id, "pending")
-            ids = (
-                {p.id for p in await repo.partnerships(session) if p.id is not None}
-                if scope.admin
-                else set(scope.ids)
-            )
+            names = {p.id: p for p in await repo.partnerships(session) if p.id is not None}
+            ids = set(names) if scope.admin else set(scope.ids)
             profiles = await repo.pending_profiles(session, partnership_ids=ids)
             exchanges = await repo.exchanges_waiting_for(session, partnership_ids=ids)
-            names = {p.id: p for p in await repo.partnerships(session)}
             cards: list[Reply] = [
                 self._profile_card(names[p.partnership_id], p)  # type: ignore[index]
                 for _u, p in profiles
@@ -674,7 +663,7 @@ class Partnerships:
                 )
             user = await repo.get_user(session, user_id=user_id)
             if user is not None and user.state == REASON:
-                self._leave(user)
+                dialog.resume(user)
                 await session.commit()
         if kind != "p":
             assert self.exchanges is not None
