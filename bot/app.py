@@ -16,8 +16,10 @@ from bot.context import Context, Services, services_of
 from bot.geo import CityIndex, resolve_country
 from bot.handlers import register_all
 from bot.handlers.common import set_command_menus
+from bot.handlers.events import BACKGROUND
 from bot.matching.vocabulary import Vocabulary
 from bot.services.account import Account, LanguageCache
+from bot.services.events import Events
 from bot.services.exchanges import Exchanges
 from bot.services.matchmaking import Matchmaking
 from bot.services.onboarding import Onboarding
@@ -27,6 +29,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 OFFLINE_TOKEN = "123456:OFFLINE-cxbot"
+SHUTDOWN_GRACE = 30.0  # seconds a running broadcast may take to finish when the bot stops
 
 _city_indexes: dict[tuple[tuple[str, ...], int], CityIndex] = {}
 
@@ -74,14 +77,17 @@ def build_application(
     db = Database(settings.database_url)
     cities = shared_city_index(settings.eligible_countries, settings.city_min_population)
     languages = LanguageCache(db)
-    matchmaking = Matchmaking(
-        db, clock, Vocabulary.load(), answer_days=settings.proposal_answer_days
-    )
+    vocabulary = Vocabulary.load()
+    matchmaking = Matchmaking(db, clock, vocabulary, answer_days=settings.proposal_answer_days)
     partnerships = Partnerships(db, clock, settings)
     exchanges = Exchanges(db, clock, settings, partnerships)
     matchmaking.on_match = exchanges.create
     onboarding = Onboarding(db, cities, clock, settings.eligible_countries, languages.remember)
     partnerships.on_created = onboarding.forget_partnerships
+    events = Events(db, clock, settings, vocabulary, partnerships)
+    events.on_language = languages.remember
+    events.request_exchange = matchmaking.request_pair
+    exchanges.on_event_reminders = events.reminder_notices
     app.bot_data["services"] = Services(
         settings=settings,
         db=db,
@@ -94,6 +100,7 @@ def build_application(
         partnerships=partnerships,
         exchanges=exchanges,
         reports=StaffReports(db, clock, partnerships),
+        events=events,
     )
     register_all(app)
     return app
@@ -110,5 +117,10 @@ async def start_services(app: Application) -> None:
 
 
 async def stop_services(app: Application) -> None:
-    """post_shutdown: close the database pool."""
+    """post_shutdown: let running broadcasts finish (briefly), close the database pool."""
+    running = set(app.bot_data.get(BACKGROUND, ()))
+    if running:
+        _done, pending = await asyncio.wait(running, timeout=SHUTDOWN_GRACE)
+        for task in pending:
+            task.cancel()
     await services_of(app).db.dispose()

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     # Days a participant has to answer a proposal before one nudge, and as long again before
     # it expires; how often the periodic job looks for due nudges and expiries.
     proposal_answer_days: float = Field(default=5.0, gt=0)
-    dispatch_interval_seconds: int = Field(default=600, ge=5)
+    dispatch_interval_seconds: int = Field(default=60, ge=5)
     # Partnerships and exchanges: how long a staff invite link stays valid; reminders before
     # a visit as ISO 8601 durations (P14D, P3D, PT10M); when a missing closing report is
     # asked for again; when both sides are asked for the outcome; the lump-sum cap in EUR by
@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     outcome_after_months: int = Field(default=6, ge=1, le=36)
     lump_sum_cap: int = Field(default=1100, ge=0)
     lump_sum_caps: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
+    # Events: how many broadcast messages per second (Telegram allows a bot about 30 in all).
+    broadcast_per_second: float = Field(default=20.0, gt=0, le=30)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.geo import CityIndex
 from bot.services.account import Account, LanguageCache
+from bot.services.events import Events
 from bot.services.exchanges import Exchanges
 from bot.services.matchmaking import Matchmaking
 from bot.services.onboarding import Onboarding
@@ -33,6 +34,7 @@ class Services:
     partnerships: Partnerships
     exchanges: Exchanges
     reports: StaffReports
+    events: Events
 
 
 class Context(CallbackContext[ExtBot, dict, dict, dict]):

@@ -12,12 +12,13 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date as _babel_format_date
+from babel.dates import format_time as _babel_format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -124,6 +125,12 @@ def format_date(value: date, lang: str | None = None, fmt: str = "medium") -> st
     """A date the way the reader writes it (``1 Mar 2027`` / ``01.03.2027``)."""
     lang = lang or _current.get()
     return _babel_format_date(value, format=fmt, locale=_DATE_LOCALES.get(lang, lang))
+
+
+def format_time(value: datetime, lang: str | None = None) -> str:
+    """A clock time the way the reader writes it (``14:20`` in both languages)."""
+    lang = lang or _current.get()
+    return _babel_format_time(value, format="HH:mm", locale=_DATE_LOCALES.get(lang, lang))
 
 
 def format_number(value: int | float, lang: str | None = None) -> str:

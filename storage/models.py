@@ -345,6 +345,14 @@ class Reminder(SQLModel, table=True):
         default=None,
         sa_column=Column(ForeignKey("exchange.id", ondelete="CASCADE"), nullable=True),
     )
+    # A meeting agreed at an event (kinds "meeting" and "met"), instead of an exchange.
+    event_match_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            ForeignKey("event_match.id", ondelete="CASCADE", name="fk_reminder_event_match_id"),
+            nullable=True,
+        ),
+    )
     kind: str = Field(max_length=16)
     due_at: datetime
     claimed_at: datetime | None = None  # a dispatcher took it; reclaimable after a lease
@@ -355,10 +363,90 @@ class Reminder(SQLModel, table=True):
 
 PERSONAL_TABLES["reminder"] = ("user_id",)
 
+
+class Event(SQLModel, table=True):
+    """A brokerage event or conference of a partnership, joined through a QR code."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=24, unique=True, index=True)  # unguessable, in the deep link
+    partnership_id: int = Field(
+        sa_column=Column(ForeignKey("partnership.id", ondelete="CASCADE"), nullable=False)
+    )
+    created_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    name: str = Field(max_length=120)
+    starts_on: date
+    ends_on: date
+    city: str = Field(max_length=80)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # Meetings: where people meet, and slots of ``slot_minutes`` between the day's hours
+    # ("HH:MM", in the bot's time zone).
+    meeting_point: str = Field(default="", max_length=200)
+    day_start: str = Field(default="09:00", max_length=5)
+    day_end: str = Field(default="17:00", max_length=5)
+    slot_minutes: int = 20
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Attendee(SQLModel, table=True):
+    """Someone who joined an event: through the quick sign-up or as a registered participant."""
+
+    __tablename__ = "event_attendee"
+    __table_args__ = (Index("ix_event_attendee_user_id", "user_id"),)
+
+    event_id: int = Field(
+        sa_column=Column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    )
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True,
+            autoincrement=False,
+        )
+    )  # fmt: skip
+    joined_at: datetime = Field(default_factory=utcnow)
+    checked_in_at: datetime | None = None  # scanned the code while the event was on
+    quick: bool = False  # joined through the quick sign-up (not a registered participant)
+
+
+PERSONAL_TABLES["event_attendee"] = ("user_id",)
+
+
+class EventMatch(SQLModel, table=True):
+    """A pair proposed at an event (``a_id`` < ``b_id``); a meeting once both are interested."""
+
+    __tablename__ = "event_match"
+    __table_args__ = (
+        UniqueConstraint("event_id", "a_id", "b_id", name="uq_event_match_pair"),
+        Index("ix_event_match_a_id", "a_id"),
+        Index("ix_event_match_b_id", "b_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(
+        sa_column=Column(ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    a_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    )
+    b_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    )
+    score: float = 0.0
+    a_status: str = Field(default=ProposalSide.NEW, max_length=16)
+    b_status: str = Field(default=ProposalSide.NEW, max_length=16)
+    matched_at: datetime | None = None
+    slot_at: datetime | None = None  # the suggested meeting time
+    a_met: str | None = Field(default=None, max_length=8)  # yes | no, asked after the event
+    b_met: str | None = Field(default=None, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+PERSONAL_TABLES["event_match"] = ("a_id", "b_id")
+
 # Columns that name a user who acted on someone else's data (staff, the other side). They are
 # set to NULL when that user is erased; the rows belong to someone else.
 ACTOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "profile": ("reviewed_by",),
     "exchange": ("dates_by",),
     "exchange_event": ("actor_id",),
+    "event": ("created_by",),
 }

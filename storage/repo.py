@@ -131,6 +131,14 @@ async def proposals_of(session: AsyncSession, *, user_id: int) -> list[Proposal]
     return list(rows.scalars())
 
 
+async def proposal_between(session: AsyncSession, *, a_id: int, b_id: int) -> Proposal | None:
+    """The proposal of this pair (``a_id`` < ``b_id``), or None."""
+    rows = await session.execute(
+        select(Proposal).where(Proposal.a_id == a_id, Proposal.b_id == b_id)
+    )
+    return rows.scalar_one_or_none()
+
+
 async def get_proposal(session: AsyncSession, *, proposal_id: int) -> Proposal | None:
     """One proposal by id."""
     return await session.get(Proposal, proposal_id)

@@ -126,3 +126,70 @@ async def make_partnership(
     services_of(bot.app).onboarding.forget_partnerships()  # as the chat flow does
     assert partnership.id is not None
     return partnership.id
+
+
+async def make_event(
+    bot: BotDriver,
+    partnership_id: int,
+    *,
+    name: str = "Brokerage Day Textiles",
+    days: tuple[int, int] = (0, 0),
+    city: str = "Augsburg",
+    meeting_point: str = "Stand B12",
+    hours: tuple[str, str, int] = ("09:00", "17:00", 20),
+) -> str:
+    """An event stored directly (the /newevent chat flow has its own tests); returns its code.
+    ``days`` are the first and last day relative to the bot's today."""
+    import secrets
+    from datetime import timedelta
+
+    from storage.models import Event
+
+    services = services_of(bot.app)
+    today = services.clock.today()
+    code = secrets.token_urlsafe(9)
+    async with services.db.session() as session:
+        session.add(
+            Event(
+                code=code,
+                partnership_id=partnership_id,
+                name=name,
+                starts_on=today + timedelta(days=days[0]),
+                ends_on=today + timedelta(days=days[1]),
+                city=city,
+                meeting_point=meeting_point,
+                day_start=hours[0],
+                day_end=hours[1],
+                slot_minutes=hours[2],
+            )
+        )
+        await session.commit()
+    return code
+
+
+async def quick_signup(
+    bot: BotDriver,
+    user: FakeUser,
+    code: str,
+    *,
+    name: str = "Anna Schmidt, Textilwerk Augsburg GmbH",
+    country: str = "DE",
+    offers: str = "Digital twins for textile machines",
+    seeks: str = "Partners for recycled fibres",
+) -> Any:
+    """Scan the event's code and answer the quick sign-up; returns the last exchange."""
+    await bot.send(user, f"/start ev_{code}")
+    await bot.press_data(user, _newest_data(bot, user, "q:", ":q_consent:yes"))
+    await bot.send(user, name)
+    await bot.press_data(user, _newest_data(bot, user, "q:", f":q_country:{country}"))
+    await bot.send(user, offers)
+    return await bot.send(user, seeks)
+
+
+def _newest_data(bot: BotDriver, user: FakeUser, prefix: str, suffix: str) -> str:
+    for message in reversed(bot.transport.messages(user.id)):
+        for row in message.buttons():
+            for _text, data in row:
+                if data.startswith(prefix) and data.endswith(suffix):
+                    return data
+    raise LookupError(f"no button {prefix}…{suffix} for user {user.id}")

@@ -9,6 +9,7 @@ from bot.context import Context
 from bot.handlers import (
     account,
     common,
+    events,
     exchange,
     jobs,
     matching,
@@ -38,6 +39,7 @@ def register_all(app: Application) -> None:
     exchange.register(app)
     staff.register(app)
     reports.register(app)
+    events.register(app)
     jobs.register(app)
     common.register_late(app)
     registration.register_late(app)

@@ -14,7 +14,7 @@ from bot.handlers.common import set_chat_menu
 from bot.handlers.matching import announce_newcomer
 from bot.handlers.render import send_notices, send_outcome
 from bot.i18n import _, current_language
-from bot.services import exchanges, partnerships
+from bot.services import events, exchanges, partnerships
 from bot.services.ui import Outcome
 
 
@@ -41,6 +41,20 @@ async def start(update: Update, context: Context) -> None:
         if await services.partnerships.is_staff(user.id):
             await set_chat_menu(context, update.effective_chat.id, current_language())
         return
+    if payload and payload.startswith(events.EVENT_PREFIX):
+        code = payload[len(events.EVENT_PREFIX) :]
+        out, notices, fallback = await services.events.join(
+            user.id, code, user.username, user.language_code
+        )
+        if fallback:  # unknown or finished event: the normal registration
+            more = await services.onboarding.start(user.id, None, user.username, user.language_code)
+            out.replies.extend(more.replies)
+        await send_outcome(update, context, out)
+        await send_notices(context.bot, notices)
+        return
+    if not payload and await services.account.state_of(user.id) in events.RESUMED:
+        await send_outcome(update, context, await services.events.resume(user.id))
+        return
     out = None if payload else await services.partnerships.staff_start(user.id)
     if out is None:
         out = await services.onboarding.start(user.id, payload, user.username, user.language_code)
@@ -53,7 +67,9 @@ async def cancel(update: Update, context: Context) -> None:
     user_id = update.effective_user.id
     services = context.services
     state = await services.account.state_of(user_id)
-    if state in exchanges.STATES:
+    if state in events.STATES:
+        out = await services.events.cancel(user_id)
+    elif state in exchanges.STATES:
         out = await services.exchanges.cancel(user_id)
     elif state in partnerships.STATES:
         out = await services.partnerships.cancel(user_id)
@@ -73,6 +89,11 @@ async def text(update: Update, context: Context) -> None:
         await _after(context, user_id, out)
         return
     state = await services.account.state_of(user_id)  # a question of another service
+    if state in events.STATES:
+        out, notices = await services.events.on_text(user_id, message, context.bot.username)
+        await send_outcome(update, context, out)
+        await send_notices(context.bot, notices)
+        return
     if state in exchanges.STATES:
         out, notices = await services.exchanges.on_text(user_id, message)
         await send_outcome(update, context, out)
@@ -101,7 +122,9 @@ async def other(update: Update, context: Context) -> None:
             await send_notices(context.bot, notices)
             return
     state = await services.account.state_of(user_id)
-    if state in exchanges.STATES or state in partnerships.STATES:
+    if state in events.STATES:
+        out = await services.events.other_input(user_id)
+    elif state in exchanges.STATES or state in partnerships.STATES:
         out = await services.exchanges.other_input(user_id)
     else:
         out = await services.onboarding.on_other(user_id)

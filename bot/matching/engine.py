@@ -142,8 +142,12 @@ class MatchIndex:
         *,
         today: date,
         min_working_days: int = 3,
+        scheme_rules: bool = True,
     ) -> None:
         self.people = list(participants)
+        # Off for meetings at an event: anyone present may meet anyone else, whatever their
+        # role, country, languages or travel dates; only the scoring stays.
+        self.scheme_rules = scheme_rules
         self.vocabulary = vocabulary
         self.today = today
         self.min_working_days = min_working_days
@@ -246,11 +250,22 @@ class MatchIndex:
 
     def _rule_masks(self, i: int) -> list[np.ndarray]:
         """Cumulative masks, one per rule, in the order ``NoMatch`` reports them."""
+        if not self.scheme_rules:
+            anyone = ~self.paused
+            anyone[i] = False
+            return [anyone] * 4
         step1 = self._counterparts(i)
         step2 = step1 & (self.country != self.country[i])
         step3 = step2 & ((self.langs & self.langs[i]) != 0)
         step4 = step3 & self._enough_days(i)
         return [step1, step2, step3, step4]
+
+    def allows(self, key: str, other: str) -> bool:
+        """Whether the hard rules let ``key`` be proposed ``other``."""
+        i, j = self.position.get(key), self.position.get(other)
+        if i is None or j is None:
+            return False
+        return bool(self._admissible(i, ())[j])
 
     def why_none(self, key: str, exclude: Collection[str] = ()) -> NoMatch:
         """The first rule that leaves ``key`` without any peer."""
@@ -378,7 +393,7 @@ class MatchIndex:
         start = max(self.start[i], self.start[j]).astype(date)
         end = min(self.end[i], self.end[j]).astype(date)
         open_end = self.today + timedelta(days=OPEN_END_DAYS)
-        window = (start, None if end >= open_end else end)
+        window = (start, None if end >= open_end else end) if self.scheme_rules else None
         you_visit = bool(self.can_visit[i] and self.can_host[j]) and (
             a.role == "visitor" or not (self.can_host[i] and self.can_visit[j]) or b.role == "host"
         )

@@ -8,8 +8,11 @@ from bot.matching.engine import Reasons
 from bot.matching.vocabulary import Vocabulary
 
 
-def explain(reasons: Reasons, vocabulary: Vocabulary, lang: str) -> list[str]:
-    """One line per reason, most important first (plain text, no markup)."""
+def explain(
+    reasons: Reasons, vocabulary: Vocabulary, lang: str, *, exchange: bool = True
+) -> list[str]:
+    """One line per reason, most important first (plain text, no markup). Without
+    ``exchange`` (a meeting at an event) nobody visits anybody: no dates, no direction."""
 
     def concepts(ids: tuple[str, ...]) -> str:
         return ", ".join(vocabulary.label(c, lang) for c in ids)
@@ -59,7 +62,8 @@ def explain(reasons: Reasons, vocabulary: Vocabulary, lang: str) -> list[str]:
                         start=format_date(start, lang), end=format_date(end, lang)
                     )
                 )
-        lines.append(
-            _("You would visit them.") if reasons.you_visit else _("They would visit you.")
-        )
+        if exchange:
+            lines.append(
+                _("You would visit them.") if reasons.you_visit else _("They would visit you.")
+            )
         return lines

@@ -1,4 +1,4 @@
-"""PNG charts for statistics messages: a bar chart and a cumulative timeline.
+"""PNG charts for statistics messages: a bar chart and cumulative timelines.
 
 matplotlib's object API with the Agg canvas only (never ``pyplot``): every call builds its own
 ``Figure``, so charts can be drawn from worker threads and no global figure is left behind.
@@ -9,7 +9,7 @@ dates on the time axis are formatted in the reader's language.
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -23,6 +23,8 @@ WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 100
 WIDTH_PX, HEIGHT_PX = int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI)
 COLOR = "#1f4e9c"
 MAX_LABEL = 24
+HOUR_STEPS = (1, 2, 3, 4, 6, 12)  # hours between ticks on a short timeline
+MAX_HOUR_TICKS = 8
 
 
 def _figure(title: str, ylabel: str) -> tuple[Figure, Axes]:
@@ -143,5 +145,86 @@ def line_chart_png(
         label.set_rotation_mode("anchor")
     if min(counts) >= 0:
         ax.set_ylim(bottom=0)
+    ax.margins(y=0.12)
+    return _png(fig)
+
+
+def _hour_ticks(
+    first: datetime, last: datetime, tz: tzinfo
+) -> tuple[float, float, dict[float, str]]:
+    """Axis limits on whole local hours around ``first``..``last`` and labelled hour ticks."""
+    pad = timedelta(minutes=10)
+    lo = (first - pad).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+    hi = (last + pad).replace(tzinfo=None, minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    hi = max(hi, lo + timedelta(hours=2))
+    hours = (hi - lo) / timedelta(hours=1)
+    step = next((s for s in HOUR_STEPS if hours / s <= MAX_HOUR_TICKS), HOUR_STEPS[-1])
+    wall = lo.replace(hour=lo.hour - lo.hour % step)
+    ticks: dict[float, str] = {}
+    previous_day: date | None = None
+    while wall <= hi:
+        if wall >= lo:
+            # Wall-clock hours skipped or repeated by a DST change are labelled as they really are.
+            moment = wall.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+            x = float(date2num(moment))
+            if x not in ticks:
+                label = moment.strftime("%H:%M")
+                if moment.date() != previous_day:
+                    label += "\n" + format_date(moment.date())
+                    previous_day = moment.date()
+                ticks[x] = label
+        wall += timedelta(hours=step)
+    limits = (float(date2num(lo.replace(tzinfo=tz))), float(date2num(hi.replace(tzinfo=tz))))
+    return *limits, ticks
+
+
+def timeline_chart_png(
+    title: str,
+    times: list[datetime],
+    *,
+    tz: tzinfo,
+    ylabel: str = "",
+    empty_text: str = "",
+) -> bytes:
+    """The running count of aware ``times`` as a step line in local time ``tz``."""
+    if any(t.tzinfo is None or t.utcoffset() is None for t in times):
+        raise ValueError("times must be timezone-aware")
+    fig, ax = _figure(title, ylabel)
+    if not times:
+        _empty(ax, empty_text)
+        return _png(fig)
+    local = sorted(t.astimezone(tz) for t in times)
+    xs = [float(date2num(t)) for t in local]
+    counts = list(range(1, len(local) + 1))
+    ax.step(xs, counts, where="post", color=COLOR, linewidth=2)
+    ax.fill_between(xs, counts, step="post", color=COLOR, alpha=0.15)
+    if len(local) <= 31:
+        ax.plot(xs, counts, "o", color=COLOR, markersize=4)
+    ax.annotate(
+        str(counts[-1]),
+        (xs[-1], counts[-1]),
+        textcoords="offset points",
+        xytext=(0, 6),
+        ha="center",
+        fontsize=10,
+    )
+    first, last = local[0], local[-1]
+    if last - first <= timedelta(days=2):
+        left, right, ticks = _hour_ticks(first, last, tz)
+        ax.set_xlim(left, right)
+        ax.set_xticks(list(ticks), list(ticks.values()), parse_math=False, fontsize=9)
+    else:
+        if (last - first).days <= 10:
+            ax.xaxis.set_major_locator(DayLocator(tz=tz))
+        else:
+            ax.xaxis.set_major_locator(AutoDateLocator(tz=tz, minticks=3, maxticks=7))
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _pos: format_date(num2date(x, tz=tz).date()))
+        )
+        ax.tick_params(axis="x", labelrotation=30)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+            label.set_rotation_mode("anchor")
+    ax.set_ylim(bottom=0)
     ax.margins(y=0.12)
     return _png(fig)

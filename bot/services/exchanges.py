@@ -16,7 +16,7 @@ claimed atomically by whichever dispatcher comes first.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -164,6 +164,15 @@ class Exchanges:
         self.settings = settings
         self.partnerships = partnerships
         partnerships.exchanges = self
+        # Reminders that belong to a meeting at an event (set by the application): their
+        # messages with the ids each covers, and the ids of obsolete ones.
+        self.on_event_reminders: (
+            Callable[
+                [AsyncSession, list[Reminder], datetime],
+                Awaitable[tuple[list[tuple[Notice, list[int]]], list[int]]],
+            ]
+            | None
+        ) = None
 
     # ----------------------------------------------------------------- loading, sending
 
@@ -1462,13 +1471,18 @@ class Exchanges:
         now = self.clock.now()
         async with self.db.session() as session:
             claimed = await repo.claim_due_reminders(session, now=now, lease_until=now - LEASE)
+            out: list[tuple[Notice, list[int]]] = []
+            obsolete: list[int] = []
+            at_events = [r for r in claimed if r.event_match_id is not None]
+            if at_events and self.on_event_reminders is not None:
+                out, obsolete = await self.on_event_reminders(session, at_events, now)
             groups: dict[tuple, list[Reminder]] = {}
             for reminder in claimed:
+                if reminder.event_match_id is not None:
+                    continue
                 groups.setdefault(
                     (reminder.exchange_id, reminder.user_id, reminder.kind), []
                 ).append(reminder)
-            out: list[tuple[Notice, list[int]]] = []
-            obsolete: list[int] = []
             for (xid, user_id, kind), reminders in groups.items():
                 ids = [r.id for r in reminders if r.id is not None]
                 x = await self._ctx(session, xid or 0, None) if xid else None

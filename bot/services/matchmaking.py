@@ -355,6 +355,75 @@ class Matchmaking:
         await self._offer_next(pop, waiting, notices)
         return out, notices
 
+    async def request_pair(
+        self, user_id: int, other_id: int, event_name: str = ""
+    ) -> tuple[Outcome, list[Notice]]:
+        """Two people who met (at an event) want a ClusterXchange exchange: the pair enters
+        the normal matching as a proposal this user is interested in."""
+        pop = await self.population()
+        a, b = sorted((user_id, other_id))
+        async with self.db.session() as session:
+            proposal = await repo.proposal_between(session, a_id=a, b_id=b)
+            if proposal is not None and proposal.closed_at is not None:
+                return Outcome().add(
+                    _(
+                        "You were already proposed to each other for an exchange, and it did "
+                        "not go ahead, so I cannot propose it again."
+                    )
+                ), []
+            if proposal is None:
+                proposal = Proposal(a_id=a, b_id=b)
+                session.add(proposal)
+                await session.flush()
+            pid = proposal.id
+            if user_id not in pop.rows:  # not complete (or not validated) yet
+                _set_mine(proposal, user_id, Side.INTERESTED)
+                await session.commit()
+                return Outcome().add(
+                    _(
+                        "Noted. For an exchange I need your full ClusterXchange profile: send "
+                        "/start to complete it. The other side sees your proposal once your "
+                        "profile is complete and validated."
+                    )
+                ), []
+            await session.commit()
+        if other_id not in pop.rows:
+            async with self.db.session() as session:
+                proposal = await repo.get_proposal(session, proposal_id=pid or 0)
+                assert proposal is not None
+                _set_mine(proposal, user_id, Side.INTERESTED)
+                other_user, _other_profile = await repo.get_user_and_profile(
+                    session, user_id=other_id
+                )
+                await session.commit()
+            me = pop.rows[user_id][1]
+            notices = []
+            if other_user is not None:
+                with use_language(language_of(other_user)):
+                    text = _(
+                        "{organisation}, whom you met at {event}, would like to plan a "
+                        "ClusterXchange exchange with you. Complete your ClusterXchange profile "
+                        "(send /start) to see the proposal."
+                    ).format(
+                        organisation=f"<b>{esc(me.organisation or '')}</b>", event=esc(event_name)
+                    )
+                notices.append(Notice(other_id, [Reply(text)]))
+            return Outcome().add(
+                _(
+                    "Noted. The other side has no complete ClusterXchange profile yet; I have "
+                    "asked them to complete it. Then they see your proposal."
+                )
+            ), notices
+        if not pop.index.allows(_key(user_id), _key(other_id)):
+            return Outcome().add(
+                _(
+                    "The scheme's rules do not allow an exchange between your two "
+                    "organisations as registered (roles, countries, languages or dates). "
+                    "/profile shows what you entered."
+                )
+            ), []
+        return await self.on_button(user_id, f"m:i:{pid}")
+
     def _visitor_and_host(self, pop: _Population, me: int, other: int) -> tuple[int, int]:
         """Who travels: the engine's reading of the two roles (``both`` meets its best side)."""
         index = pop.index

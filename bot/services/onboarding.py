@@ -29,7 +29,7 @@ from bot.domain import (
     Role,
 )
 from bot.i18n import _, country_name, current_language, format_date, language_name
-from bot.services import exchanges, partnerships
+from bot.services import events, exchanges, partnerships
 from bot.services.cards import FIELD_LABELS, fields, profile_card
 from bot.services.imports import INVITE_PREFIX
 from bot.services.profile_text import (
@@ -47,7 +47,7 @@ from storage.models import ConsentState, Partnership, Profile, Review, User, utc
 
 PARTNERSHIPS_TTL = 10.0  # seconds another worker's new partnership may take to show up
 # States whose typed answers belong to another service (exchange steps, staff input).
-DELEGATED = exchanges.STATES | partnerships.STATES
+DELEGATED = exchanges.STATES | partnerships.STATES | events.STATES
 
 # The registration steps, in order.
 STEPS: tuple[str, ...] = (
@@ -72,6 +72,7 @@ EDIT_TARGET = {"availability": "available_from"}  # edit-menu field → first st
 TEXT_FIELDS = {"name": True, "organisation": True, "offers": False, "seeks": False}
 TEXT_FIELDS_MULTI = {"motivation"}
 IDLE, CONSENT, DECLINED, SUMMARY, EDIT_MENU = "idle", "consent", "declined", "summary", "edit_menu"
+MISSING = "missing"  # return target: the next unanswered step (after an event's quick sign-up)
 CHECK = "✅"
 
 
@@ -163,7 +164,20 @@ class Onboarding:
             ctx.partnerships = await self.partnerships(session)
             if payload and payload.startswith(partnerships.PARTNERSHIP_PREFIX):
                 await self._preset_partnership(ctx, payload)
-            if user.state == IDLE:
+            if user.state == events.DONE:
+                # Signed up at an event: the full profile asks only what the event did not.
+                out.add(
+                    _(
+                        "Let's complete your ClusterXchange profile. I only ask what is still "
+                        "missing."
+                    )
+                )
+                missing = self._missing(ctx)
+                if missing:
+                    self._goto(ctx, missing[0], data={"return": MISSING})
+                else:
+                    self._goto(ctx, SUMMARY)
+            elif user.state == IDLE:
                 out.add(
                     _("Welcome back, {name}! Your profile is complete.").format(
                         name=esc(profile.name or "")
@@ -384,6 +398,12 @@ class Onboarding:
                 + profile_card(ctx.profile, _("Your profile"), ctx.names),
                 self._profile_keyboard(),
             )
+        elif back == MISSING:
+            missing = [s for s in self._missing(ctx) if s != done]
+            if missing:
+                self._goto(ctx, missing[0], data={"return": MISSING})
+            else:
+                self._goto(ctx, SUMMARY)
         elif back == SUMMARY or done == STEPS[-1]:
             self._goto(ctx, SUMMARY)
         else:

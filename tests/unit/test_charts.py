@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import ast
+import random
 import struct
 import subprocess
 import sys
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 import bot.services.charts as charts
 from bot.i18n import use_language
-from bot.services.charts import HEIGHT_PX, WIDTH_PX, bar_chart_png, line_chart_png
+from bot.services.charts import (
+    HEIGHT_PX,
+    WIDTH_PX,
+    bar_chart_png,
+    line_chart_png,
+    timeline_chart_png,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -165,3 +173,92 @@ def test_pyplot_is_never_imported() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def signups(n: int, every: timedelta, start: datetime | None = None) -> list[datetime]:
+    """``n`` aware sign-up times ``every`` apart."""
+    start = start or datetime(2027, 5, 4, 7, 13, tzinfo=UTC)
+    return [start + i * every for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        signups(30, timedelta(minutes=37)),  # within one day
+        signups(10, timedelta(seconds=20)),  # a burst within minutes
+        signups(25, timedelta(hours=1.9)),  # almost two days
+        signups(30, timedelta(hours=7)),  # about a week
+        signups(200, timedelta(hours=9)),  # months
+        signups(1, timedelta(0)),  # one single sign-up
+        signups(5, timedelta(0)),  # all at the same moment
+        signups(40, timedelta(minutes=11), datetime(2027, 3, 28, 0, 5, tzinfo=UTC)),  # DST
+    ],
+)
+def test_timeline_chart_is_a_png_of_the_right_size(times: list[datetime]) -> None:
+    for lang in ("en", "de"):
+        with use_language(lang):
+            data = timeline_chart_png("Sign-ups", times, tz=BERLIN, ylabel="Participants")
+        assert png_size(data) == (800, 450)
+
+
+def test_timeline_chart_in_other_time_zones() -> None:
+    times = signups(12, timedelta(minutes=50))
+    for tz in (UTC, ZoneInfo("Asia/Kolkata"), ZoneInfo("America/St_Johns")):
+        assert png_size(timeline_chart_png("Sign-ups", times, tz=tz)) == (800, 450)
+
+
+def test_timeline_chart_depends_on_the_time_zone() -> None:
+    times = signups(12, timedelta(minutes=50))
+    assert timeline_chart_png("Sign-ups", times, tz=UTC) != timeline_chart_png(
+        "Sign-ups", times, tz=BERLIN
+    )
+
+
+def test_empty_timeline_chart() -> None:
+    with_note = timeline_chart_png("Sign-ups", [], tz=BERLIN, empty_text="No sign-ups yet")
+    without_note = timeline_chart_png("Sign-ups", [], tz=BERLIN)
+    assert png_size(with_note) == png_size(without_note) == (800, 450)
+    assert with_note != without_note  # the note is drawn
+
+
+@pytest.mark.parametrize("every", [timedelta(minutes=23), timedelta(hours=13)])
+def test_timeline_chart_ignores_input_order(every: timedelta) -> None:
+    times = signups(40, every)
+    shuffled = times[:]
+    random.Random(7).shuffle(shuffled)
+    assert shuffled != times
+    # The same moments given in another zone are the same sign-ups.
+    elsewhere = [t.astimezone(ZoneInfo("Asia/Tokyo")) for t in shuffled]
+    expected = timeline_chart_png("Sign-ups", times, tz=BERLIN)
+    assert timeline_chart_png("Sign-ups", shuffled, tz=BERLIN) == expected
+    assert timeline_chart_png("Sign-ups", elsewhere, tz=BERLIN) == expected
+
+
+def test_timeline_chart_refuses_naive_times() -> None:
+    with pytest.raises(ValueError):
+        timeline_chart_png("Sign-ups", [datetime(2027, 5, 4, 9, 0)], tz=BERLIN)
+
+
+def test_timeline_text_is_not_read_as_mathtext() -> None:
+    data = timeline_chart_png(r"$\frac$", signups(3, timedelta(hours=1)), tz=BERLIN, ylabel="$$")
+    assert png_size(data) == (800, 450)
+
+
+def test_timeline_charts_can_be_drawn_from_threads() -> None:
+    times = signups(30, timedelta(minutes=37))
+    expected = timeline_chart_png("Same", times, tz=BERLIN)
+
+    def draw(i: int) -> bytes:
+        if i % 2:
+            return timeline_chart_png(f"Thread {i}", signups(20, timedelta(hours=9)), tz=UTC)
+        return timeline_chart_png("Same", times, tz=BERLIN)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(draw, range(12)))
+    for i, data in enumerate(results):
+        assert png_size(data) == (800, 450)
+        if i % 2 == 0:
+            assert data == expected

@@ -1,0 +1,253 @@
+"""PerChatUpdateProcessor: concurrent across chats, in order within a chat, no lock leak."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.transport import FakeUser, OfflineRequest, UpdateFactory
+from bot.updates import PerChatUpdateProcessor, serial_key
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+class Recorder:
+    """A handler that sleeps a little and records (chat, seq) at start and at the end."""
+
+    def __init__(self, delay: Callable[[int, int], float]) -> None:
+        self.delay = delay
+        self.started: list[tuple[int, int]] = []
+        self.finished: list[tuple[int, int]] = []
+        self.running = 0
+        self.max_running = 0
+        self.running_per_chat: dict[int, int] = defaultdict(int)
+        self.max_running_per_chat = 0
+
+    async def __call__(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat.id
+        seq = int(update.effective_message.text)
+        self.started.append((chat, seq))
+        self.running += 1
+        self.running_per_chat[chat] += 1
+        self.max_running = max(self.max_running, self.running)
+        self.max_running_per_chat = max(self.max_running_per_chat, self.running_per_chat[chat])
+        try:
+            await asyncio.sleep(self.delay(chat, seq))
+        finally:
+            self.running -= 1
+            self.running_per_chat[chat] -= 1
+        self.finished.append((chat, seq))
+
+    def order_of(self, chat: int, events: list[tuple[int, int]]) -> list[int]:
+        return [seq for c, seq in events if c == chat]
+
+
+def _app(processor: object, handler: Handler) -> tuple[Application, OfflineRequest]:
+    transport = OfflineRequest()
+    app = (
+        ApplicationBuilder()
+        .token("123456:OFFLINE")
+        .request(transport)
+        .get_updates_request(transport)
+        .concurrent_updates(processor)  # type: ignore[arg-type]
+        .build()
+    )
+    app.add_handler(TypeHandler(Update, handler))
+    return app, transport
+
+
+async def _run_through_queue(app: Application, updates: list[Update]) -> None:
+    """Feed the updates through ``update_queue`` as polling would, and wait for all of them."""
+    await app.initialize()
+    await app.start()
+    try:
+        for update in updates:
+            await app.update_queue.put(update)
+        await asyncio.wait_for(app.update_queue.join(), timeout=20)
+    finally:
+        await app.stop()
+        await app.shutdown()
+
+
+def _interleaved(factory: UpdateFactory, users: list[FakeUser], per_chat: int) -> list[Update]:
+    """seq 0 of every user, then seq 1 of every user, ... (the text is the seq)."""
+    return [factory.text(user, str(seq)) for seq in range(per_chat) for user in users]
+
+
+@pytest.fixture
+def users() -> list[FakeUser]:
+    return [FakeUser(id=5_000_000 + i, first_name=f"U{i}") for i in range(12)]
+
+
+async def test_same_chat_in_order_different_chats_overlap(users: list[FakeUser]) -> None:
+    rng = random.Random(7)
+    recorder = Recorder(lambda _chat, _seq: rng.uniform(0.0, 0.02))
+    processor = PerChatUpdateProcessor(64)
+    app, transport = _app(processor, recorder)
+    factory = UpdateFactory(app.bot, transport)
+    per_chat = 8
+    updates = _interleaved(factory, users, per_chat)
+    # a burst of one chat too: all its updates queued back to back
+    burst = FakeUser(id=5_999_999, first_name="Burst")
+    updates += [factory.text(burst, str(seq)) for seq in range(per_chat)]
+
+    await _run_through_queue(app, updates)
+
+    assert len(recorder.finished) == len(updates)
+    for user in [*users, burst]:
+        expected = list(range(per_chat))
+        assert recorder.order_of(user.id, recorder.started) == expected
+        assert recorder.order_of(user.id, recorder.finished) == expected
+    assert recorder.max_running_per_chat == 1  # never two updates of one chat at once
+    assert recorder.max_running > 1  # different chats did overlap
+    assert processor.active_keys == 0  # lock table empty afterwards
+
+
+async def test_plain_concurrent_updates_would_reorder(users: list[FakeUser]) -> None:
+    """The reason for the processor: PTB's plain concurrency lets a chat's updates race."""
+
+    def delay(_chat: int, seq: int) -> float:
+        return 0.05 if seq == 0 else 0.0  # the first message takes longer than the second
+
+    plain = Recorder(delay)
+    app, transport = _app(64, plain)
+    factory = UpdateFactory(app.bot, transport)
+    await _run_through_queue(app, _interleaved(factory, users[:3], 2))
+    assert plain.order_of(users[0].id, plain.finished) == [1, 0]
+
+    ours = Recorder(delay)
+    app, transport = _app(PerChatUpdateProcessor(64), ours)
+    factory = UpdateFactory(app.bot, transport)
+    await _run_through_queue(app, _interleaved(factory, users[:3], 2))
+    for user in users[:3]:
+        assert ours.order_of(user.id, ours.finished) == [0, 1]
+    assert ours.max_running >= 3
+
+
+async def test_max_concurrent_updates_is_respected(users: list[FakeUser]) -> None:
+    recorder = Recorder(lambda _chat, _seq: 0.01)
+    processor = PerChatUpdateProcessor(4)
+    app, transport = _app(processor, recorder)
+    factory = UpdateFactory(app.bot, transport)
+    await _run_through_queue(app, _interleaved(factory, users, 3))
+    assert recorder.max_running == 4
+    assert len(recorder.finished) == len(users) * 3
+    assert processor.active_keys == 0
+
+
+async def test_process_update_called_concurrently() -> None:
+    """Used directly (no Application): same guarantees, and the table shrinks per key."""
+    processor = PerChatUpdateProcessor(16)
+    transport = OfflineRequest()
+    app, _ = _app(processor, Recorder(lambda _c, _s: 0.0))
+    factory = UpdateFactory(app.bot, transport)
+    done: list[tuple[int, int]] = []
+    seen_active: list[int] = []
+
+    async def work(chat: int, seq: int) -> None:
+        seen_active.append(processor.active_keys)
+        await asyncio.sleep(0.01 if seq % 2 == 0 else 0.0)
+        done.append((chat, seq))
+
+    a, b = FakeUser(id=11), FakeUser(id=22)
+    jobs = []
+    for seq in range(6):
+        for user in (a, b):
+            jobs.append(processor.process_update(factory.text(user, str(seq)), work(user.id, seq)))
+    async with processor:
+        await asyncio.gather(*jobs)
+    assert [s for c, s in done if c == a.id] == list(range(6))
+    assert [s for c, s in done if c == b.id] == list(range(6))
+    assert max(seen_active) == 2
+    assert processor.active_keys == 0
+
+
+async def test_failing_and_cancelled_updates_release_their_lock() -> None:
+    processor = PerChatUpdateProcessor(8)
+    transport = OfflineRequest()
+    app, _ = _app(processor, Recorder(lambda _c, _s: 0.0))
+    factory = UpdateFactory(app.bot, transport)
+    user = FakeUser(id=33)
+
+    async def boom() -> None:
+        raise RuntimeError("handler failed")
+
+    with pytest.raises(RuntimeError):
+        await processor.process_update(factory.text(user, "0"), boom())
+    assert processor.active_keys == 0
+
+    gate = asyncio.Event()
+    first = asyncio.create_task(processor.process_update(factory.text(user, "1"), gate.wait()))
+    await asyncio.sleep(0)
+    waiting = asyncio.create_task(
+        processor.process_update(factory.text(user, "2"), asyncio.sleep(0))
+    )
+    await asyncio.sleep(0.01)
+    assert processor.active_keys == 1
+    waiting.cancel()  # cancelled while queued behind the first update
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    gate.set()
+    await first
+    assert processor.active_keys == 0
+
+    # the chat is usable again afterwards
+    await processor.process_update(factory.text(user, "3"), asyncio.sleep(0))
+    assert processor.active_keys == 0
+
+
+async def test_updates_without_chat_or_user_are_not_serialised() -> None:
+    processor = PerChatUpdateProcessor(8)
+    update = Update(update_id=1)  # e.g. a poll update: no chat, no user
+    assert serial_key(update) is None
+    assert serial_key(object()) is None
+
+    running = 0
+    peak = 0
+
+    async def work() -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+
+    await asyncio.gather(*(processor.process_update(update, work()) for _ in range(5)))
+    assert peak == 5
+    assert processor.active_keys == 0
+
+
+async def test_key_is_chat_then_user(users: list[FakeUser]) -> None:
+    transport = OfflineRequest()
+    app, _ = _app(PerChatUpdateProcessor(2), Recorder(lambda _c, _s: 0.0))
+    factory = UpdateFactory(app.bot, transport)
+    user = users[0]
+    assert serial_key(factory.text(user, "hi")) == user.id
+    assert serial_key(factory.callback(user, "x:1")) == user.id
+    inline = Update.de_json(
+        {
+            "update_id": 99,
+            "inline_query": {"id": "iq1", "from": user.to_dict(), "query": "q", "offset": ""},
+        },
+        app.bot,
+    )
+    assert serial_key(inline) == user.id  # no chat: the user (same id as the private chat)
+
+
+def test_rejects_non_positive_concurrency() -> None:
+    with pytest.raises(ValueError):
+        PerChatUpdateProcessor(0)
+
+
+@pytest.fixture(autouse=True)
+async def _no_leftover_tasks() -> AsyncIterator[None]:
+    yield
+    current = asyncio.current_task()
+    leftovers = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    assert not leftovers, leftovers
