@@ -8,6 +8,7 @@ JobQueue would in production.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 from collections.abc import Callable
@@ -15,18 +16,52 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from bot.clock import FixedClock
 from bot.config import Settings
+from bot.context import services_of
+from bot.handlers.events import BACKGROUND
 from bot.handlers.jobs import dispatch
 from bot.scheme import check_stay, public_holidays
 from bot.services.schedule import AFTER, BEFORE, CHECKIN, later_by_months, visit_reminders
-from bot.transport.console import indent, render_exchange, render_others
+from bot.transport.console import indent, plain, render_exchange, render_others
 from bot.transport.driver import BotDriver, Exchange
 from bot.transport.updates import FakeUser
+from storage.models import Reminder
 
 HOST_COUNTRY = "PT"  # Rita's cluster, where the visit takes place
 STEP_MINUTES = 1  # how far the clock moves with every step
 _INVITE = re.compile(r"start[= ](st_[A-Za-z0-9_-]+)")
+_EVENT = re.compile(r"start[= ](ev_[A-Za-z0-9_-]+)")
+# A dozen attendees at the door: (name, organisation, country typed or pressed, offers, seeks,
+# Telegram language).
+ATTENDEES: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("Mia Hofer", "Smart Textiles Vorarlberg", "Österreich", "Sensoren in Textilien",
+     "Recycelte Fasern", "de"),
+    ("Luca Bianchi", "Prato Recycling Hub", "Italy", "Recycled wool and fibre sorting",
+     "Smart textile sensors", "it"),
+    ("Zofia Nowak", "Łódź Fashion Cluster", "Poland", "Sewing automation and robotics",
+     "Digital twins for production lines", "pl"),
+    ("Jan de Vries", "Twente Tech Centre", "Netherlands", "Digital twins of factories",
+     "Robotics for textile handling", "nl"),
+    ("Claire Martin", "Lyon Techtera", "France", "Technical textiles for mobility",
+     "Partners in lightweight composites", "fr"),
+    ("Jonas Weber", "Composite Werk Stade", "Deutschland", "Leichtbau mit Verbundwerkstoffen",
+     "Technische Textilien für Fahrzeuge", "de"),
+    ("Ana Sousa", "CITEVE Porto", "Portugal", "Textile testing laboratory",
+     "Start-ups in circular fashion", "pt"),
+    ("Elena Petrova", "Sofia Start-up Hub", "Bulgaria", "Start-ups in circular fashion",
+     "Textile testing services", "bg"),
+    ("Mikko Laine", "Tampere Bioeconomy", "Finland", "Cellulose-based fibres",
+     "Brands that buy sustainable fibres", "fi"),
+    ("Sofia García", "Moda Sostenible Valencia", "Spain", "Sustainable fashion brands",
+     "Cellulose-based fibres", "es"),
+    ("Petra Novak", "Slovenian Wood Cluster", "Slovenia", "Wood-based materials",
+     "Cellulose-based fibres", "sl"),
+    ("Tomas Berg", "Borås Textile Incubator", "Sweden", "Incubation for textile start-ups",
+     "Sewing automation and robotics", "sv"),
+)  # fmt: skip
 
 
 @dataclass
@@ -34,7 +69,7 @@ class Step:
     """One thing a persona does: type text, press a button by label, send a non-text or a
     file, or open a staff invitation link that someone else received."""
 
-    kind: str  # "say", "press", "send", "file", "invite"
+    kind: str  # "say", "press", "send", "file", "invite", "scan"
     value: str
     note: str = ""
 
@@ -48,10 +83,12 @@ class Heading:
 
 @dataclass
 class Jump:
-    """Move the clock forward to ``when`` and run the reminder job."""
+    """Move the clock forward to ``when`` (or to the first meeting reminder of an event when
+    ``when`` is None) and run the reminder job."""
 
     title: str
-    when: datetime
+    when: datetime | None
+    after_meeting: bool = False  # with ``when`` None: after the event instead
 
 
 Scene = tuple[FakeUser, list[Step]]
@@ -81,6 +118,12 @@ def send_file(filename: str, note: str = "") -> Step:
 def open_invite(inviter: FakeUser, note: str = "") -> Step:
     """Send ``/start st_…`` with the newest staff invitation in ``inviter``'s chat."""
     return Step("invite", str(inviter.id), note)
+
+
+def scan(staff: FakeUser, note: str = "") -> Step:
+    """Scan the event's QR code: ``/start ev_…`` from the newest event link in ``staff``'s
+    chat."""
+    return Step("scan", str(staff.id), note)
 
 
 ADA = FakeUser(id=900, first_name="Ada", username="ada_admin", language_code="en")
@@ -324,7 +367,73 @@ def personas(clock: FixedClock, settings: Settings | None = None) -> Script:
         (rita, [press("We are in contact")]),
         Heading("For the partnership staff"),
         (SARA, [press("History", "the audit trail of the exchange"), say("/stats")]),
+        *event_script(),
     ]
+
+
+def event_script() -> Script:
+    """A brokerage event today: created in chat, a dozen attendees scan the code, meet."""
+    people = [
+        FakeUser(id=1_000 + i, first_name=name.split()[0], language_code=lang)
+        for i, (name, *_rest, lang) in enumerate(ATTENDEES)
+    ]
+    signups: Script = []
+    for person, (name, org, country, offers, seeks, _lang) in zip(people, ATTENDEES, strict=True):
+        signups.append(
+            (
+                person,
+                [
+                    scan(SARA, "the QR code at the door"),
+                    press("Einverstanden" if _lang == "de" else "I agree"),
+                    say(f"{name}, {org}"),
+                    say(country),
+                    say(offers),
+                    say(seeks),
+                ],
+            )
+        )
+    mia, luca, zofia, jan = people[:4]
+    return [
+        Heading("An event: QR sign-up at the door and meetings on the spot"),
+        (
+            SARA,
+            [
+                say("/newevent"),
+                say("Circular Textiles Brokerage Day"),
+                say("{today}", "the event is today"),
+                say("Augsburg"),
+                say("Twelve clusters, one hall: meet the partners for your next project."),
+                say("Stand B12, Hall 3"),
+                press("09:00", "meetings of 20 minutes from 9 to 5"),
+            ],
+        ),
+        *signups,
+        (mia, [press("👍"), press("👍")]),
+        (luca, [press("👍")]),
+        (zofia, [press("👍")]),
+        (jan, [press("👍")]),
+        Jump("Ten minutes before the first meeting", None),
+        (
+            SARA,
+            [
+                say("/event", "live figures"),
+                press("📣"),
+                say("Coffee and cake at Stand B12!"),
+                press("📣", "paced, with a progress message"),
+            ],
+        ),
+        Jump("After the event", None, after_meeting=True),
+        (mia, [press("✅"), press("🤝", "Mia and Luca are in different countries")]),
+        (SARA, [say("/event"), press("📥", "attendees and meetings as CSV"), press("📈")]),
+    ]
+
+
+def _event_command(driver: BotDriver, staff_id: int) -> str:
+    for message in reversed(driver.transport.messages(staff_id)):
+        found = _EVENT.search(message.text or "")
+        if found:
+            return f"/start {found.group(1)}"
+    raise LookupError(f"no event link in the chat of user {staff_id}")
 
 
 def _invite_command(driver: BotDriver, inviter_id: int) -> str:
@@ -341,12 +450,24 @@ async def _step(
     note = f"   ({step.note})" if step.note else ""
     if step.kind == "invite":
         step = Step("say", _invite_command(driver, int(step.value)), step.note)
+    if step.kind == "scan":
+        step = Step("say", _event_command(driver, int(step.value)), step.note)
+    if step.kind == "say" and step.value == "{today}":
+        today = services_of(driver.app).clock.today()
+        step = Step("say", _de(today), step.note)
     if step.kind == "say":
         out(indent(step.value, f"👤 {user.first_name}: ") + note)
         return await driver.send(user, step.value)
     if step.kind == "press":
         out(f"👆 {user.first_name} presses “{step.value}”{note}")
-        return await driver.press(user, step.value)
+        result = await driver.press(user, step.value)
+        running = list(driver.app.bot_data.get(BACKGROUND, ()))
+        if running:  # a broadcast: wait for it and show its final progress message
+            await asyncio.gather(*running)
+            last = driver.transport.last_message(user.id)
+            if last is not None and last.text:
+                out(indent(plain(last.text), "🤖 "))
+        return result
     if step.kind == "file":
         out(f"👤 {user.first_name} sends the file {step.value}{note}")
         return await driver.process(user, driver.updates.document(user, step.value))
@@ -358,8 +479,9 @@ async def _jump(
     driver: BotDriver, clock: FixedClock, jump: Jump, names: dict[int, str]
 ) -> tuple[str, str]:
     """Move the clock, run the reminder job; the heading line and what was sent."""
-    if jump.when > clock.now():
-        clock.advance(jump.when - clock.now())
+    when = jump.when or await _event_reminder_time(driver, jump.after_meeting)
+    if when > clock.now():
+        clock.advance(when - clock.now())
     local = clock.now().astimezone(clock.tz)
     before = {c: len(driver.transport.messages(c)) for c in driver.transport.chat_ids()}
     sent = await dispatch(driver.app)
@@ -370,6 +492,23 @@ async def _jump(
             result.others[chat] = new
     head = f"🕰 {local:%a %d %b %Y, %H:%M}: the reminder job sends {sent} message(s)"
     return head, render_others(result, names)
+
+
+async def _event_reminder_time(driver: BotDriver, after: bool) -> datetime:
+    """When the first meeting reminder (or "did you meet?") of the demo's event is due."""
+    async with services_of(driver.app).db.session() as session:
+        kind = "met" if after else "meeting"
+        due = (
+            await session.execute(
+                select(func.min(Reminder.due_at)).where(
+                    Reminder.kind == kind,
+                    Reminder.sent_at.is_(None),  # type: ignore[union-attr]
+                )
+            )
+        ).scalar_one()
+    if due is None:
+        raise LookupError(f"no {kind} reminder was scheduled")
+    return due if due.tzinfo else due.replace(tzinfo=UTC)
 
 
 async def play(settings: Settings, out: Callable[[str], None] = print) -> int:

@@ -20,6 +20,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Register or continue")),
     ("matches", N_("Your proposed partners")),
     ("exchange", N_("Your exchange and its next step")),
+    ("event", N_("Your event: meetings and proposals")),
     ("profile", N_("Show and edit your profile")),
     ("pause", N_("Take a break from matching")),
     ("resume", N_("Take part in matching again")),
@@ -35,6 +36,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 # Added to the menu of staff members' chats.
 STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
     ("pending", N_("What waits for your validation")),
+    ("newevent", N_("Create an event with its QR code")),
+    ("broadcast", N_("Message the attendees of an event")),
     ("stats", N_("Figures of your partnership")),
     ("export", N_("Participants and exchanges as CSV")),
     ("partnerships", N_("Your partnership and its link")),

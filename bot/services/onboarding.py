@@ -1152,6 +1152,7 @@ class Onboarding:
         lines += [
             _("/matches: your proposed partners"),
             _("/exchange: your exchange: dates, goals and agenda, report"),
+            _("/event: your event: meetings and proposals"),
             _("/profile: show and edit your profile"),
             _("/pause: take a break from matching"),
             _("/resume: take part in matching again"),

@@ -8,7 +8,7 @@ import asyncio
 import io
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import zxingcpp
