@@ -686,6 +686,7 @@ class Events:
                 result = await self._met(session, event, match, user_id, parts[3] == "y")
             elif action == "c":
                 other = _other(match, user_id)
+                await self._index(session, event.id)  # after a restart nothing is cached
                 if match.matched_at is None or not self._eligible_pair(session, match):
                     return invalid
                 await session.commit()

@@ -472,3 +472,43 @@ async def test_meeting_slots_do_not_collide_and_run_out(ebot: BotDriver) -> None
     meetings = [m for m in await rows(bot, EventMatch) if m.matched_at is not None]
     assert len(meetings) == 3
     assert sorted(m.slot_at is None for m in meetings) == [False, False, True]
+
+
+async def test_registered_people_who_met_turn_the_contact_into_an_exchange(
+    ebot: BotDriver, clock: FixedClock
+) -> None:
+    from storage.models import Exchange, Profile
+
+    bot = ebot
+    pid, code = await staffed_event(bot)
+    await register(bot, ANNA, partnership=pid)
+    await register(
+        bot,
+        BRUNO,
+        partnership=pid,
+        role="host",
+        name="Bruno Keller",
+        organisation="Faserwerk Linz",
+        country="AT",
+        city="Linz",
+        offers="Recycled fibres from old clothes",
+        seeks="Digital twins for weaving machines",
+    )
+    async with services_of(bot.app).db.session() as session:
+        for profile in (await session.execute(select(Profile))).scalars():
+            profile.review = "approved"  # validated by the partnership (its own tests)
+        await session.commit()
+    await bot.send(ANNA, f"/start ev_{code}")
+    await bot.send(BRUNO, f"/start ev_{code}")
+    await bot.press(ANNA, "👍")
+    await bot.press(BRUNO, "👍")
+    clock.advance(timedelta(hours=8))
+    assert await dispatch(bot.app) == 2
+    await bot.press(ANNA, "Yes, we met")
+    r = await bot.press(ANNA, "Propose an exchange")
+    # Bruno gets the normal matching card; his yes makes it a match and starts the exchange.
+    card = r.others[BRUNO.id][-1]
+    assert any(d.startswith("m:i:") for row in card.buttons() for _t, d in row)
+    await bot.press(BRUNO, "Interessiert")
+    [exchange] = await rows(bot, Exchange)
+    assert (exchange.visitor_id, exchange.host_id) == (ANNA.id, BRUNO.id)
