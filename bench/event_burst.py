@@ -5,7 +5,8 @@ Run from the repository root::
 
     .venv/bin/python bench/event_burst.py [--attendees N] [--think 0.5-2] [--concurrency 64]
         [--door 3] [--seed 1] [--no-wait] [--processor perchat|plain|sequential]
-        [--database-url URL] [--no-tracemalloc] [--json]
+        [--database-url URL] [--tracemalloc] [--global-limit 30 | --no-limits]
+        [--json] [--json-out FILE]
 
 A staff member's event is created directly in the database. Then N attendees (default 500)
 arrive within ``--door`` seconds and sign up through the event's deep link, each as an asyncio
@@ -30,6 +31,7 @@ import argparse
 import asyncio
 import gc
 import json
+import logging
 import os
 import platform
 import random
@@ -40,6 +42,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections import Counter
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -90,8 +93,15 @@ COUNTRY = ":q_country:"  # q:<version>:q_country:<ISO2>
 _QUESTION_RE = re.compile(r"(?<![\d/])([1-4])\s*/\s*4(?![\d/])")
 
 
+# the error handler's apology (bot/handlers/common.py on_error), English and German
+ERROR_TEXTS = ("Sorry, something went wrong on my side", "Entschuldigung, bei mir ist etwas")
+
+
 def stage_of(text: str, buttons: list[str]) -> str | None:
-    """Which question a message of the bot asks (None: not one of the sign-up's questions)."""
+    """Which question a message of the bot asks (None: not one of the sign-up's questions;
+    "error": the apology of the bot's error handler)."""
+    if text.startswith(ERROR_TEXTS):
+        return "error"
     if any(d.startswith("q:") and d.endswith(CONSENT_YES) for d in buttons):
         return "consent"
     match = _QUESTION_RE.search(text)
@@ -104,12 +114,20 @@ def stage_of(text: str, buttons: list[str]) -> str | None:
     return None
 
 
-def is_done_reply(reactions: list[Reaction]) -> bool:
-    """The answer to the last step: a confirmation (plus proposal cards), no further question."""
-    sent = [r for r in reactions if r.sent]
-    if not sent:
-        return False
-    return all(r.stage in (None, "done") for r in sent)
+def outcome_of(record: Record) -> str:
+    """How the bot answered one update: "ok" (the expected next question), "error" (the error
+    handler's apology), "none" (no message at all) or "other" (something else)."""
+    if not record.reactions:
+        return "none"
+    sent = [r for r in record.reactions if r.sent]
+    if any(r.stage == "error" for r in sent):
+        return "error"
+    expected = STAGES[record.step]
+    if expected == "done":  # a confirmation (and proposal cards), no further question
+        ok = bool(sent) and all(r.stage in (None, "done") for r in sent)
+    else:
+        ok = any(r.stage == expected for r in sent)
+    return "ok" if ok else "other"
 
 
 # --------------------------------------------------------------------------- profiles
@@ -484,6 +502,7 @@ class Burst:
         self.updates_sent = 0
         self.first_put: float | None = None
         self.completed: dict[int, float] = {}  # attendee -> time the last update was handled
+        self.retries = 0  # steps sent again after the bot's apology ("please try again")
         self.aborted: dict[int, str] = {}  # attendee -> why
         self.probe: dict[int, tuple[str, dict[str, Any]]] = {}  # step -> (data, message)
 
@@ -541,17 +560,24 @@ class Burst:
         script = script_of(person, self.code)
         lo, hi = self.args.think
         for step_no, step in enumerate(script):
-            update = self.build(person, step_no, step)
-            if update is None:
-                self.aborted[person.user.id] = f"no button {step.value} at step {step_no + 1}"
-                return
-            record = await self.put(person, step_no, update)
-            try:
-                await asyncio.wait_for(record.done.wait(), self.args.step_timeout)
-            except TimeoutError:
-                self.aborted[person.user.id] = f"no answer within {self.args.step_timeout} s"
-                return
-            if not record.reactions:
+            for attempt in range(self.args.retries + 1):
+                update = self.build(person, step_no, step)
+                if update is None:
+                    self.aborted[person.user.id] = f"no button {step.value} at step {step_no + 1}"
+                    return
+                record = await self.put(person, step_no, update)
+                try:
+                    await asyncio.wait_for(record.done.wait(), self.args.step_timeout)
+                except TimeoutError:
+                    self.aborted[person.user.id] = f"no answer within {self.args.step_timeout} s"
+                    return
+                outcome = outcome_of(record)
+                if outcome != "error" or attempt == self.args.retries:
+                    break
+                # "Sorry, something went wrong ... please try again": a person tries again
+                self.retries += 1
+                await asyncio.sleep(rng.uniform(lo, hi))
+            if outcome == "none":
                 self.aborted[person.user.id] = f"no reaction to step {step_no + 1}"
                 return
             if step_no < len(script) - 1:
@@ -593,11 +619,13 @@ class Burst:
 
 @dataclass
 class Verdict:
-    no_reaction: int = 0
+    no_reaction: int = 0  # updates the bot handled without sending or editing anything
     unanswered: int = 0  # updates never handled (timed out)
-    incomplete: list[int] = field(default_factory=list)
-    reordered: list[int] = field(default_factory=list)
-    wrong_reply: int = 0  # updates whose reply was not the expected stage
+    error_replies: int = 0  # updates answered with the error handler's apology
+    wrong_reply: int = 0  # updates answered with something else than the expected question
+    reordered: list[int] = field(default_factory=list)  # chats whose flow went out of order
+    after_error: list[int] = field(default_factory=list)  # ... only after an error
+    incomplete: list[int] = field(default_factory=list)  # attendees not (correctly) signed up
     db_missing: list[int] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
 
@@ -605,8 +633,13 @@ class Verdict:
     def lost(self) -> int:
         return self.no_reaction + self.unanswered + len(self.incomplete)
 
+    def example(self, text: str) -> None:
+        if len(self.examples) < 10:
+            self.examples.append(text)
+
 
 async def verify(burst: Burst, people: list[Person]) -> Verdict:
+    """Every update answered, the questions in order, every attendee stored correctly."""
     verdict = Verdict()
     tracker = burst.tracker
     by_chat: dict[int, list[Record]] = {}
@@ -614,38 +647,37 @@ async def verify(burst: Burst, people: list[Person]) -> Verdict:
         by_chat.setdefault(record.chat, []).append(record)
     for person in people:
         chat = person.user.id
-        records = sorted(by_chat.get(chat, []), key=lambda r: r.step)
-        reordered = False
+        records = sorted(by_chat.get(chat, []), key=lambda r: r.put_at)
+        had_error = deviated = False
+        last = "none"
         for record in records:
             if not record.done.is_set():
                 verdict.unanswered += 1
+                last = "none"
                 continue
-            if not record.reactions:
+            last = outcome_of(record)
+            if last == "none":
                 verdict.no_reaction += 1
-                continue
-            expected = STAGES[record.step]
-            ok = (
-                is_done_reply(record.reactions)
-                if expected == "done"
-                else any(r.stage == expected for r in record.reactions if r.sent)
-            )
-            if not ok:
+            elif last == "error":
+                verdict.error_replies += 1
+                had_error = True
+            elif last == "other":
                 verdict.wrong_reply += 1
-                reordered = True
-                if len(verdict.examples) < 5:
-                    got = [(r.method, r.stage, r.text[:60]) for r in record.reactions]
-                    verdict.examples.append(f"{chat} step {record.step + 1}: {got}")
-        # the order of the questions as they appeared in the chat
+                if not deviated:
+                    deviated = True
+                    (verdict.after_error if had_error else verdict.reordered).append(chat)
+                    got = [(r.method, r.stage, r.text[:50]) for r in record.reactions]
+                    verdict.example(f"{chat} step {record.step + 1}: {got}")
+        # the questions as they appeared in the chat, in order (errors aside)
         shown = [r.stage for r in tracker.chat_log.get(chat, []) if r.sent and r.stage]
-        dedup = [s for i, s in enumerate(shown) if i == 0 or shown[i - 1] != s]
-        questions = [s for s in dedup if s != "done"]
-        if questions != list(STAGES[: len(questions)]):
-            reordered = True
-            if len(verdict.examples) < 5:
-                verdict.examples.append(f"{chat} questions in the chat: {dedup}")
-        if reordered:
-            verdict.reordered.append(chat)
-        if chat not in burst.completed:
+        questions = [s for s in shown if s not in ("done", "error")]
+        dedup = [s for i, s in enumerate(questions) if i == 0 or questions[i - 1] != s]
+        if dedup != list(STAGES[: len(dedup)]) and not deviated:
+            deviated = True
+            (verdict.after_error if had_error else verdict.reordered).append(chat)
+            verdict.example(f"{chat} questions in the chat: {dedup}")
+        last_step = records[-1].step if records else -1
+        if chat not in burst.completed or last != "ok" or last_step != len(STAGES) - 1:
             verdict.incomplete.append(chat)
 
     # every attendee stored, with the answers given, as an attendee of the event
@@ -658,19 +690,26 @@ async def verify(burst: Burst, people: list[Person]) -> Verdict:
     stored = {user.id: profile for _attendee, user, profile in rows}
     for person in people:
         profile = stored.get(person.user.id)
-        if profile is None or not (
-            (profile.name or "").strip() == person.name
-            and (profile.organisation or "").strip() == person.organisation
-            and profile.country == person.country
-            and (profile.offers or "").strip() == person.offers
-            and (profile.seeks or "").strip() == person.seeks
-        ):
+        if profile is None:
+            wrong = ["not an attendee"]
+        else:
+            expected = {
+                "name": person.name,
+                "organisation": person.organisation,
+                "country": person.country,
+                "offers": person.offers,
+                "seeks": person.seeks,
+            }
+            wrong = [
+                f"{key}={getattr(profile, key)!r}"
+                for key, value in expected.items()
+                if (getattr(profile, key) or "").strip() != value
+            ]
+        if wrong:
             verdict.db_missing.append(person.user.id)
-            if len(verdict.examples) < 8:
-                got = None
-                if profile is not None:
-                    got = (profile.name, profile.organisation, profile.country)
-                verdict.examples.append(f"{person.user.id} in the database: {got}")
+            verdict.example(f"{person.user.id} in the database: {', '.join(wrong)}")
+            if person.user.id not in verdict.incomplete:
+                verdict.incomplete.append(person.user.id)
     return verdict
 
 
@@ -744,7 +783,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await reset_database(url)
         else:
             url = f"sqlite+aiosqlite:///{Path(tmpdir) / 'event_burst.sqlite3'}"
-        transport = TelegramLimits()
+        if args.no_limits:  # no flood limits and no rate limiter: the bot's own capacity
+            transport = TelegramLimits(
+                global_per_second=10**9, chat_per_second=1e9, chat_burst=10**9
+            )
+        else:
+            transport = TelegramLimits(global_per_second=args.global_limit)
         tracker = Tracker(transport)
         processor = make_processor(args.processor, args.concurrency, tracker)
         t_start = time.perf_counter()
@@ -752,7 +796,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             make_settings(url),
             clock=FixedClock(NOW),
             transport=transport,
-            rate_limit=True,
+            rate_limit=not args.no_limits,
             concurrent_updates=processor,
         )
         startup_s = time.perf_counter() - t_start
@@ -787,7 +831,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 tracemalloc.stop()
             await driver.app.stop()
             verdict = await verify(burst, people)
-            handler_errors = [repr(e)[:120] for e in driver.errors[errors_before:]]
+            handler_errors = [type(e).__name__ for e in driver.errors[errors_before:]]
         finally:
             if driver.app.running:
                 await driver.app.stop()
@@ -805,6 +849,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "attendees": args.attendees,
         "mode": "no-wait" if args.no_wait else "wait",
         "processor": args.processor,
+        "telegram_limits": None if args.no_limits else args.global_limit,
         "concurrency": args.concurrency if args.processor != "sequential" else 1,
         "think_s": list(args.think),
         "door_s": args.door,
@@ -819,12 +864,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "updates_unanswered": verdict.unanswered,
         "attendees_incomplete": len(verdict.incomplete),
         "conversations_reordered": len(verdict.reordered),
+        "conversations_off_track_after_an_error": len(verdict.after_error),
         "replies_not_expected": verdict.wrong_reply,
+        "error_replies": verdict.error_replies,
+        "retries_after_error": burst.retries,
         "attendees_missing_in_db": len(verdict.db_missing),
         "aborted_examples": list(burst.aborted.values())[:5],
         "problem_examples": verdict.examples,
         "handler_errors": len(handler_errors),
-        "handler_error_examples": handler_errors[:5],
+        "handler_errors_by_type": dict(Counter(handler_errors).most_common()),
         "api_errors_other_than_429": len(tracker.api_errors),
         "responses_429": transport.rejected_429,
         "responses_429_global": transport.rejected_429_global,
@@ -874,7 +922,12 @@ def print_table(r: dict[str, Any]) -> None:
     print(
         f"event burst: {r['attendees']} attendees, mode {r['mode']}, processor {r['processor']} "
         f"({r['concurrency']}), think {r['think_s'][0]}-{r['think_s'][1]} s, door "
-        f"{r['door_s']} s, {r['database']}"
+        f"{r['door_s']} s, {r['database']}, "
+        + (
+            f"Telegram limits {r['telegram_limits']}/s + AIORateLimiter"
+            if r["telegram_limits"]
+            else "no Telegram limits, no rate limiter"
+        )
     )
     print(f"Python {env['python']}, PTB {env['python_telegram_bot']}, {env['cpus']} CPUs")
     print()
@@ -888,11 +941,20 @@ def print_table(r: dict[str, Any]) -> None:
             f"{r['lost']} ({r['updates_without_reaction']} + {r['updates_unanswered']} + "
             f"{r['attendees_incomplete']})",
         ),
-        ("conversations reordered (wrong next question)", str(r["conversations_reordered"])),
+        (
+            "conversations reordered (wrong next question) / off track after an error",
+            f"{r['conversations_reordered']} / {r['conversations_off_track_after_an_error']}",
+        ),
         ("attendees missing or wrong in the database", str(r["attendees_missing_in_db"])),
         (
             "handler errors / other failed Bot API calls",
-            f"{r['handler_errors']} / {r['api_errors_other_than_429']}",
+            f"{r['handler_errors']}"
+            + (f" {r['handler_errors_by_type']}" if r["handler_errors_by_type"] else "")
+            + f" / {r['api_errors_other_than_429']}",
+        ),
+        (
+            "apologies sent (error handler) / steps retried by attendees",
+            f"{r['error_replies']} / {r['retries_after_error']}",
         ),
         (
             "429 responses (global / per chat)",
@@ -923,13 +985,18 @@ def print_table(r: dict[str, Any]) -> None:
         ),
         (
             "peak memory: tracemalloc (burst) / ru_maxrss (process)",
-            f"{r['tracemalloc_peak_mb']} MB / {r['ru_maxrss_mb']} MB",
+            (
+                f"{r['tracemalloc_peak_mb']} MB"
+                if r["tracemalloc_peak_mb"] is not None
+                else "not traced (--tracemalloc)"
+            )
+            + f" / {r['ru_maxrss_mb']} MB",
         ),
     ]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"  {key:<{width}}  {value}")
-    for example in r["problem_examples"] + r["aborted_examples"] + r["handler_error_examples"]:
+    for example in r["problem_examples"] + r["aborted_examples"]:
         print(f"  ! {example}")
 
 
@@ -962,6 +1029,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
     parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="times an attendee sends a step again after the bot's 'please try again' (2)",
+    )
+    parser.add_argument("--log", action="store_true", help="show the bot's log (errors)")
+    parser.add_argument(
         "--no-wait",
         action="store_true",
         help="every attendee sends its whole script at once, without waiting for answers",
@@ -975,12 +1049,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "first), e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test",
     )
     parser.add_argument(
-        "--no-tracemalloc",
-        dest="tracemalloc",
-        action="store_false",
-        help="do not trace allocations (tracemalloc slows Python code down)",
+        "--tracemalloc",
+        action="store_true",
+        help="trace allocations during the burst for the tracemalloc peak (this slows Python "
+        "code down about 2.5x, so the time figures of such a run are not representative)",
+    )
+    parser.add_argument(
+        "--global-limit",
+        type=int,
+        default=30,
+        help="the modelled Telegram limit: sends in any sliding second, all chats (30)",
+    )
+    parser.add_argument(
+        "--no-limits",
+        action="store_true",
+        help="no Telegram flood limits and no AIORateLimiter: what the bot itself can do",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json-out", metavar="FILE", help="also write the JSON object to FILE")
     args = parser.parse_args(argv)
     if args.attendees < 1 or args.concurrency < 1:
         parser.error("--attendees and --concurrency must be at least 1")
@@ -989,6 +1075,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if not args.log:  # the handler errors are counted; their tracebacks would flood the table
+        logging.disable(logging.ERROR)
     try:
         result = asyncio.run(run(args))
     except FlowNotReady as exc:
@@ -996,6 +1084,8 @@ def main(argv: list[str] | None = None) -> int:
         print("LOST ? (not run)")
         return 0
     verdict = "ZERO LOST" if result["lost"] == 0 else f"LOST {result['lost']}"
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(result, indent=2) + "\n")
     if args.json:
         print(json.dumps(result, indent=2))
     else:
