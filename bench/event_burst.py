@@ -1025,7 +1025,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=("perchat", "plain", "sequential"),
         default="perchat",
         help="perchat: PerChatUpdateProcessor (default); plain: PTB's concurrent_updates "
-        "without per-chat order; sequential: one update at a time (PTB's default)",
+        "without per-chat order (updates of one chat overlap, so replies cannot be told apart "
+        "per update: only the order and database checks mean something); sequential: one "
+        "update at a time (PTB's default)",
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
     parser.add_argument(
