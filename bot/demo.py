@@ -28,7 +28,7 @@ from bot.services.schedule import AFTER, BEFORE, CHECKIN, later_by_months, visit
 from bot.transport.console import indent, plain, render_exchange, render_others
 from bot.transport.driver import BotDriver, Exchange
 from bot.transport.updates import FakeUser
-from storage.models import Reminder
+from storage.models import Reminder, as_utc
 
 HOST_COUNTRY = "PT"  # Rita's cluster, where the visit takes place
 STEP_MINUTES = 1  # how far the clock moves with every step
@@ -508,7 +508,7 @@ async def _event_reminder_time(driver: BotDriver, after: bool) -> datetime:
         ).scalar_one()
     if due is None:
         raise LookupError(f"no {kind} reminder was scheduled")
-    return due if due.tzinfo else due.replace(tzinfo=UTC)
+    return as_utc(due)
 
 
 async def play(settings: Settings, out: Callable[[str], None] = print) -> int:

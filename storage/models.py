@@ -14,6 +14,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """A stored timestamp as aware UTC: SQLite hands back naive UTC, PostgreSQL aware."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 class Review:
     """Values of a validation by partnership staff."""
 

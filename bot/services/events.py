@@ -18,7 +18,6 @@ is checked against the presser (``ev:…``, ``es:…``).
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -46,7 +45,7 @@ from bot.matching.explain import explain
 from bot.matching.vocabulary import Vocabulary
 from bot.services import charts, event_media
 from bot.services.partnerships import Partnerships, Scope
-from bot.services.profile_text import InputError, clean_text, parse_date
+from bot.services.profile_text import InputError, clean_text, country_problem, parse_date
 from bot.services.reports import csv_bytes
 from bot.services.ui import Button, Document, Keyboard, Notice, Outcome, Reply, esc, rows
 from storage import repo, repo_events
@@ -59,11 +58,10 @@ from storage.models import (
     Profile,
     Reminder,
     User,
+    as_utc,
     utcnow,
 )
 from storage.models import ProposalSide as Side
-
-log = logging.getLogger(__name__)
 
 EVENT_PREFIX = "ev_"
 CONSENT, DONE = "q_consent", "q_done"
@@ -261,7 +259,9 @@ class Events:
             session.add(attendee)
         if self._running(event) and attendee.checked_in_at is None:
             attendee.checked_in_at = now
-        await session.flush()
+        # Saved before the proposals are worked out: rebuilding the event's index must not
+        # hold the database's write lock (on SQLite, a burst of sign-ups would wait on it).
+        await session.commit()
 
     async def _after_join(
         self, session: AsyncSession, event: Event, user: User, profile: Profile
@@ -475,18 +475,7 @@ class Events:
         return out, notices
 
     def _unknown_country(self, user: User, text: str, match: geo.CountryMatch) -> Reply:
-        if match.code:
-            names = ", ".join(sorted(country_name(c) for c in self.eligible))
-            message = _(
-                "Organisations registered in {country} cannot take part in ClusterXchange. "
-                "Eligible are: {countries}."
-            ).format(country=esc(country_name(match.code)), countries=esc(names))
-        else:
-            message = _("I don't know the country “{text}”.").format(text=esc(text.strip()[:60]))
-            if match.suggestions:
-                message += " " + _("Did you mean {countries}?").format(
-                    countries=esc(", ".join(country_name(c) for c in match.suggestions))
-                )
+        message = country_problem(text, match, self.eligible)
         return Reply(
             message + "\n\n" + _("Please choose your country below or type its name."),
             self._country_keyboard(user, first=match.suggestions),
@@ -504,7 +493,7 @@ class Events:
             out.replies.append(self._question(user, profile))
             return []
         self._enter(user, DONE, {"event": event.id})
-        await session.flush()
+        await session.commit()  # as in ``_attend``: the answers are saved before the index
         out.add(
             _("Thank you, {name}! You are signed up for {event}.").format(
                 name=esc(profile.name or ""), event=f"<b>{esc(event.name)}</b>"
@@ -687,7 +676,7 @@ class Events:
             elif action == "c":
                 other = _other(match, user_id)
                 await self._index(session, event.id)  # after a restart nothing is cached
-                if match.matched_at is None or not self._eligible_pair(session, match):
+                if match.matched_at is None or not self._eligible_pair(match):
                     return invalid
                 await session.commit()
                 if self.request_exchange is None:
@@ -790,7 +779,7 @@ class Events:
         busy = await repo_events.busy_slots(
             session, event_id=event.id, user_ids=(match.a_id, match.b_id)
         )
-        busy_utc = {_aware(b) for b in busy}
+        busy_utc = {as_utc(b) for b in busy}
         earliest = self.clock.now() + MEETING_LEAD
         step = timedelta(minutes=max(5, event.slot_minutes))
         day = max(event.starts_on, self.clock.today())
@@ -815,7 +804,7 @@ class Events:
                         user_id=user_id,
                         event_match_id=match.id,
                         kind="meeting",
-                        due_at=_aware(match.slot_at) - MEETING_NOTICE,
+                        due_at=as_utc(match.slot_at) - MEETING_NOTICE,
                     )
                 )
             session.add(
@@ -838,7 +827,7 @@ class Events:
             "",
         ]
         if match.slot_at is not None:
-            slot = _aware(match.slot_at).astimezone(self.settings.tz)
+            slot = as_utc(match.slot_at).astimezone(self.settings.tz)
             lines.append(
                 _("🕒 Suggested meeting: {day}, {time} at {place}.").format(
                     day=format_date(slot.date(), fmt="full"),
@@ -883,7 +872,7 @@ class Events:
 
     # ================================================================ after the event
 
-    def _eligible_pair(self, _session: AsyncSession, match: EventMatch) -> bool:
+    def _eligible_pair(self, match: EventMatch) -> bool:
         built = self._indexes.get(match.event_id)
         if built is None:
             return False
@@ -913,7 +902,7 @@ class Events:
         )
         if not yes:
             out.add(_("Thank you for telling me."))
-        elif self._eligible_pair(session, match):
+        elif self._eligible_pair(match):
             out.add(
                 _(
                     "Glad to hear it! Your organisations are in different countries, so you can "
@@ -977,7 +966,7 @@ class Events:
         now: datetime,
     ) -> Reply | None:
         if kind == "meeting" and match.slot_at is not None:
-            slot = _aware(match.slot_at)
+            slot = as_utc(match.slot_at)
             if now >= slot + timedelta(minutes=event.slot_minutes):
                 return None  # the meeting is over (the bot was down): nothing to remind of
             minutes = max(0, round((slot - now).total_seconds() / 60))
@@ -1029,9 +1018,9 @@ class Events:
                         else "–"
                     )
                     when = (
-                        format_date(_aware(m.slot_at).astimezone(self.settings.tz).date())
+                        format_date(as_utc(m.slot_at).astimezone(self.settings.tz).date())
                         + ", "
-                        + format_time(_aware(m.slot_at).astimezone(self.settings.tz))
+                        + format_time(as_utc(m.slot_at).astimezone(self.settings.tz))
                         if m.slot_at
                         else _("time to be agreed")
                     )
@@ -1052,8 +1041,7 @@ class Events:
         async with self.db.session() as session:
             scope = await self._scope(session, user_id)
             if not scope.is_staff:
-                log.warning("refused staff command %r by user %s", "newevent", user_id)
-                return Outcome().add(_("This command is for partnership staff only."))
+                return self.partnerships.refuse_command(user_id, "newevent")
             choices = [p for p in await repo.partnerships(session) if scope.covers(p.id)]
             if not choices:
                 return Outcome().add(
@@ -1306,13 +1294,12 @@ class Events:
         return Reply(text, keyboard)
 
     async def _staff_event(
-        self, session: AsyncSession, user_id: int, event_id: int, action: str
+        self, session: AsyncSession, user_id: int, event_id: int
     ) -> Event | None:
-        """The event if this staff member may act on it; refusals are logged."""
+        """The event if this staff member may act on it."""
         event = await repo_events.get_event(session, event_id=event_id)
         scope = await self._scope(session, user_id)
         if event is None or not scope.covers(event.partnership_id):
-            log.warning("refused staff action %r on event %s by user %s", action, event_id, user_id)
             return None
         return event
 
@@ -1325,14 +1312,9 @@ class Events:
             return Outcome(toast=_("This button is not valid any more.")), None
         action, event_id = parts[1], int(parts[2])
         async with self.db.session() as session:
-            event = await self._staff_event(session, user_id, event_id, action)
+            event = await self._staff_event(session, user_id, event_id)
             if event is None:
-                return (
-                    Outcome(
-                        toast=_("Only staff of the partnership concerned can do this."), alert=True
-                    ),
-                    None,
-                )
+                return self.partnerships.refuse(user_id, action, f"event {event_id}"), None
             if action == "f":
                 card = await self._figures_card(session, event)
                 card.edit = True
@@ -1449,7 +1431,7 @@ class Events:
 
     async def _chart(self, session: AsyncSession, event: Event) -> Reply:
         people = await repo_events.attendees(session, event_id=event.id)
-        times = [_aware(a.joined_at) for a, _u, _p in people]
+        times = [as_utc(a.joined_at) for a, _u, _p in people]
         png = await asyncio.to_thread(
             charts.timeline_chart_png,
             _("Sign-ups: {event}").format(event=event.name),
@@ -1474,8 +1456,7 @@ class Events:
         async with self.db.session() as session:
             scope = await self._scope(session, user_id)
             if not scope.is_staff:
-                log.warning("refused staff command %r by user %s", "broadcast", user_id)
-                return Outcome().add(_("This command is for partnership staff only."))
+                return self.partnerships.refuse_command(user_id, "broadcast")
             events = await self.staff_events(session, scope)
             wanted = (argument or "").strip().lstrip("#")
             chosen = [
@@ -1712,17 +1693,10 @@ def _parse_hours(text: str) -> tuple[str, str, int]:
     return f"{start[0]:02d}:{start[1]:02d}", f"{end[0]:02d}:{end[1]:02d}", length
 
 
-def _aware(value: datetime) -> datetime:
-    """SQLite gives naive UTC datetimes back; PostgreSQL aware ones."""
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _stamp(value: datetime | None, tz: object) -> str:
     if value is None:
         return ""
-    return _aware(value).astimezone(tz).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+    return as_utc(value).astimezone(tz).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
 
 
 def _side(m: EventMatch, user_id: int) -> str:

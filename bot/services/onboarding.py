@@ -37,6 +37,7 @@ from bot.services.profile_text import (
     check_window_date,
     check_window_end,
     clean_text,
+    country_problem,
     parse_date,
     parse_email,
 )
@@ -796,19 +797,9 @@ class Onboarding:
         if match.code and match.eligible:
             self._set_country(ctx, match.code)
             return
+        text_out = country_problem(text, match, self.eligible)
         if match.code:
-            names = ", ".join(sorted(country_name(c) for c in self.eligible))
-            raise InputError(
-                _(
-                    "Organisations registered in {country} cannot take part in "
-                    "ClusterXchange. Eligible are: {countries}."
-                ).format(country=esc(country_name(match.code)), countries=esc(names))
-            )
-        text_out = _("I don't know the country “{text}”.").format(text=esc(text.strip()[:60]))
-        if match.suggestions:
-            text_out += " " + _("Did you mean {countries}?").format(
-                countries=esc(", ".join(country_name(c) for c in match.suggestions))
-            )
+            raise InputError(text_out)
         ctx.out.replies.append(
             Reply(
                 text_out + "\n\n" + _("Please choose your country below or type its name."),

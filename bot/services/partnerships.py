@@ -137,7 +137,8 @@ class Partnerships:
         out = Outcome(toast=_("Only staff of the partnership concerned can do this."), alert=True)
         return out
 
-    def _refuse_command(self, user_id: int, action: str) -> Outcome:
+    def refuse_command(self, user_id: int, action: str) -> Outcome:
+        """Refuse a staff command to someone who is not staff, and log it."""
         log.warning("refused staff command %r by user %s", action, user_id)
         return Outcome().add(_("This command is for partnership staff only."))
 
@@ -159,7 +160,7 @@ class Partnerships:
     async def new_partnership(self, user_id: int) -> Outcome:
         """``/newpartnership``: ask for the name (super-admins only)."""
         if user_id not in self.settings.admin_ids:
-            return self._refuse_command(user_id, "newpartnership")
+            return self.refuse_command(user_id, "newpartnership")
         async with self.db.session() as session:
             user = await self._user(session, user_id)
             self._enter(user, NAME, {})
@@ -171,7 +172,7 @@ class Partnerships:
         async with self.db.session() as session:
             scope = await self.scope(session, user_id)
             if not scope.is_staff:
-                return self._refuse_command(user_id, "partnerships")
+                return self.refuse_command(user_id, "partnerships")
             found = [p for p in await repo.partnerships(session) if scope.covers(p.id)]
             counts = {
                 p.id: len(await repo.staff_of(session, partnership_ids=[p.id])) for p in found
@@ -202,7 +203,7 @@ class Partnerships:
     async def invite(self, user_id: int, target: str) -> Outcome:
         """``/invite <slug>`` or the Invite button: a one-time staff link that expires."""
         if user_id not in self.settings.admin_ids:
-            return self._refuse_command(user_id, "invite")
+            return self.refuse_command(user_id, "invite")
         async with self.db.session() as session:
             target = target.strip()
             partnership = (
@@ -363,7 +364,7 @@ class Partnerships:
                 if user_id not in self.settings.admin_ids:
                     dialog.resume(user)
                     await session.commit()
-                    return self._refuse_command(user_id, "newpartnership"), [], []
+                    return self.refuse_command(user_id, "newpartnership"), [], []
                 out = await self._partnership_step(session, user, data, text)
             except InputError as exc:
                 out = Outcome().add(str(exc))
@@ -559,7 +560,7 @@ class Partnerships:
         async with self.db.session() as session:
             scope = await self.scope(session, user_id)
             if not scope.is_staff:
-                return self._refuse_command(user_id, "pending")
+                return self.refuse_command(user_id, "pending")
             names = {p.id: p for p in await repo.partnerships(session) if p.id is not None}
             ids = set(names) if scope.admin else set(scope.ids)
             profiles = await repo.pending_profiles(session, partnership_ids=ids)

@@ -12,12 +12,30 @@ from datetime import date, timedelta
 from email_validator import EmailNotValidError, validate_email
 
 from bot.domain import MAX_MONTHS_AHEAD
-from bot.i18n import _, format_date
+from bot.geo import CountryMatch
+from bot.i18n import _, country_name, format_date
 from bot.services.ui import esc
 
 
 class InputError(ValueError):
     """Bad input; ``str(exc)`` is the localized explanation for the user."""
+
+
+def country_problem(text: str, match: CountryMatch, eligible: tuple[str, ...]) -> str:
+    """Why a typed country was not taken: not eligible (with the list), or unknown (with
+    suggestions when there are some)."""
+    if match.code:
+        names = ", ".join(sorted(country_name(c) for c in eligible))
+        return _(
+            "Organisations registered in {country} cannot take part in "
+            "ClusterXchange. Eligible are: {countries}."
+        ).format(country=esc(country_name(match.code)), countries=esc(names))
+    message = _("I don't know the country “{text}”.").format(text=esc(text.strip()[:60]))
+    if match.suggestions:
+        message += " " + _("Did you mean {countries}?").format(
+            countries=esc(", ".join(country_name(c) for c in match.suggestions))
+        )
+    return message
 
 
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u2028\u2029\u2060\ufeff]")

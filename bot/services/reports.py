@@ -28,7 +28,7 @@ from bot.services.partnerships import Partnerships, Scope
 from bot.services.ui import Document, Outcome, Reply, esc
 from storage import repo_stats
 from storage.db import Database
-from storage.models import Exchange, Partnership, Phase, Profile, Review
+from storage.models import Exchange, Partnership, Phase, Profile, Review, as_utc
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +92,7 @@ def _iso(value: datetime | None) -> str:
     """UTC ISO timestamp (SQLite hands back naive UTC datetimes, PostgreSQL aware ones)."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat()
+    return as_utc(value).astimezone(UTC).isoformat()
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
@@ -137,7 +135,7 @@ class StaffReports:
         async with self.db.session() as session:
             scope, found = await self._covered(session, user_id)
             if not scope.is_staff:
-                return self.partnerships._refuse_command(user_id, "stats")
+                return self.partnerships.refuse_command(user_id, "stats")
             figures = []
             for p in found:
                 assert p.id is not None
@@ -235,7 +233,7 @@ class StaffReports:
         async with self.db.session() as session:
             scope, found = await self._covered(session, user_id)
             if not scope.is_staff:
-                return self.partnerships._refuse_command(user_id, "export")
+                return self.partnerships.refuse_command(user_id, "export")
             data = []
             for p in found:
                 assert p.id is not None
