@@ -259,9 +259,7 @@ class Events:
             session.add(attendee)
         if self._running(event) and attendee.checked_in_at is None:
             attendee.checked_in_at = now
-        # Saved before the proposals are worked out: rebuilding the event's index must not
-        # hold the database's write lock (on SQLite, a burst of sign-ups would wait on it).
-        await session.commit()
+        await session.flush()
 
     async def _after_join(
         self, session: AsyncSession, event: Event, user: User, profile: Profile
@@ -493,7 +491,7 @@ class Events:
             out.replies.append(self._question(user, profile))
             return []
         self._enter(user, DONE, {"event": event.id})
-        await session.commit()  # as in ``_attend``: the answers are saved before the index
+        await session.flush()
         out.add(
             _("Thank you, {name}! You are signed up for {event}.").format(
                 name=esc(profile.name or ""), event=f"<b>{esc(event.name)}</b>"
