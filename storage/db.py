@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,7 +27,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=5000")
+    # Only another process can make us wait here (see ``Database.session``): be patient.
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 
 
@@ -60,12 +62,43 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite lets one transaction write at a time. Left to SQLite, concurrent handlers
+        # wait for its lock in its busy handler, which polls, is not fair and gives up with
+        # "database is locked" after the busy timeout: at an event's door, 64 sign-ups at once
+        # made some wait longer than that. So on SQLite the sessions of this process take
+        # turns on an asyncio lock instead (first come, first served, no timeout, no thread
+        # parked). Sessions never span network I/O (services return what to send), so a turn
+        # is short. PostgreSQL has row locks and needs none of this.
+        self.serialised = self.engine.dialect.name == "sqlite"
+        self._turn: asyncio.Lock | None = None
+        self._turn_loop: asyncio.AbstractEventLoop | None = None
+        self._holder: asyncio.Task[Any] | None = None
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._turn is None or self._turn_loop is not loop:
+            self._turn, self._turn_loop = asyncio.Lock(), loop
+        return self._turn
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work; commit explicitly, rolled back on error."""
-        async with self.sessions() as session:
-            yield session
+        """A unit of work; commit explicitly, rolled back on error.
+
+        On SQLite one session of this process runs at a time (see ``__init__``); a session
+        opened inside another by the same task shares its turn.
+        """
+        task = asyncio.current_task()
+        if not self.serialised or task is None or self._holder is task:
+            async with self.sessions() as session:
+                yield session
+            return
+        async with self._lock():
+            self._holder = task
+            try:
+                async with self.sessions() as session:
+                    yield session
+            finally:
+                self._holder = None
 
     async def upgrade(self, revision: str = "head") -> None:
         """Apply Alembic migrations up to ``revision``."""

@@ -264,25 +264,34 @@ class Matchmaking:
         if len(parts) not in (3, 4) or not parts[2].isdigit():
             return invalid
         action, pid = parts[1], int(parts[2])
+        not_yours = Outcome(toast=_("This proposal is not yours."), alert=True), []
+        if action in ("x", "r"):  # Next, or why not: then the next card (its own session)
+            reason = parts[3] if len(parts) == 4 else ""
+            async with self.db.session() as session:
+                proposal = await repo.get_proposal(session, proposal_id=pid)
+                if proposal is None or user_id not in (proposal.a_id, proposal.b_id):
+                    return not_yours
+                if action == "r":
+                    if (
+                        reason not in DECLINE_REASONS
+                        or _mine(proposal, user_id)[0] != Side.DECLINED
+                    ):
+                        return invalid
+                    proposal.decline_reason = reason
+                    await session.commit()
+            if action == "x":
+                return await self.show(user_id, skip=frozenset({pid}), prefer_new=True), []
+            out = Outcome(toast=_("Thank you."))
+            out.replies.append(Reply(_("Thank you, that helps me propose better."), edit=True))
+            out.replies.extend((await self.show(user_id)).replies)
+            return out, []
         pop = await self.population()
         async with self.db.session() as session:
             proposal = await repo.get_proposal(session, proposal_id=pid)
             if proposal is None or user_id not in (proposal.a_id, proposal.b_id):
-                return Outcome(toast=_("This proposal is not yours."), alert=True), []
+                return not_yours
             other = _other_id(proposal, user_id)
             mine, theirs = _mine(proposal, user_id)[0], _theirs(proposal, user_id)[0]
-            if action == "x":
-                out = await self.show(user_id, skip=frozenset({pid}), prefer_new=True)
-                return out, []
-            if action == "r" and len(parts) == 4 and parts[3] in DECLINE_REASONS:
-                if mine != Side.DECLINED:
-                    return invalid
-                proposal.decline_reason = parts[3]
-                await session.commit()
-                out = Outcome(toast=_("Thank you."))
-                out.replies.append(Reply(_("Thank you, that helps me propose better."), edit=True))
-                out.replies.extend((await self.show(user_id)).replies)
-                return out, []
             if proposal.closed_at is not None or mine in (
                 Side.INTERESTED,
                 Side.DECLINED,

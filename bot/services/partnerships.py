@@ -350,26 +350,29 @@ class Partnerships:
 
     async def on_text(self, user_id: int, text: str) -> tuple[Outcome, list[Notice], list[int]]:
         """Typed staff input: the new partnership's fields, or a rejection reason."""
+        reason: str | None = None
         async with self.db.session() as session:
             user = await self._user(session, user_id)
             data = dict(user.state_data)
             try:
                 if user.state == REASON:
-                    value = clean_text(text, limit=300, single_line=True, min_letters=3)
+                    reason = clean_text(text, limit=300, single_line=True, min_letters=3)
                     dialog.resume(user)
                     await session.commit()
-                    return await self.decide(
-                        user_id, str(data.get("kind", "")), _int(data.get("id")), False, value
-                    )
-                if user_id not in self.settings.admin_ids:
+                elif user_id not in self.settings.admin_ids:
                     dialog.resume(user)
                     await session.commit()
                     return self.refuse_command(user_id, "newpartnership"), [], []
-                out = await self._partnership_step(session, user, data, text)
+                else:
+                    out = await self._partnership_step(session, user, data, text)
             except InputError as exc:
                 out = Outcome().add(str(exc))
             await session.commit()
-            return out, [], []
+        if reason is not None:  # the rejection, in its own unit of work
+            return await self.decide(
+                user_id, str(data.get("kind", "")), _int(data.get("id")), False, reason
+            )
+        return out, [], []
 
     async def _partnership_step(
         self, session: AsyncSession, user: User, data: dict, text: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 
 from alembic.autogenerate import compare_metadata
@@ -129,4 +130,36 @@ async def test_erasing_a_staff_member_keeps_the_exchange_but_not_their_id(db_url
         assert await repo.count_rows_of_user(s, user_id=3) == 0
         assert len(await repo.events_of(s, exchange_id=1)) == 1
         assert await repo.get_exchange(s, exchange_id=1) is not None
+    await db.dispose()
+
+
+async def test_many_concurrent_writers_all_succeed(db_url: str) -> None:
+    """An event's door rush in miniature: 80 units of work that read, pause and write at
+    once. On SQLite they take turns (never two at a time, so never "database is locked")
+    and a nested session of the same task shares the turn instead of waiting for itself;
+    on PostgreSQL they run side by side."""
+    db = await _db(db_url)
+    active = peak = 0
+
+    async def sign_up(user_id: int) -> None:
+        nonlocal active, peak
+        async with db.session() as s:
+            active += 1
+            peak = max(peak, active)
+            assert await repo.get_user(s, user_id=user_id) is None
+            await asyncio.sleep(0.001)  # a handler awaiting something in between
+            s.add(User(id=user_id, state="q_name"))
+            await s.flush()
+            if db.serialised:  # on SQLite, a nested session shares the turn (no deadlock)
+                async with db.session() as inner:
+                    assert await repo.get_user(inner, user_id=BIG_ID) is None
+            await s.commit()
+            active -= 1
+
+    await asyncio.wait_for(asyncio.gather(*(sign_up(i) for i in range(1, 81))), timeout=60)
+    async with db.session() as s:
+        assert await repo.count_rows_of_user(s, user_id=80) == 1
+        stored = [await repo.get_user(s, user_id=i) for i in range(1, 81)]
+    assert all(u is not None for u in stored)
+    assert peak == 1 if db.serialised else peak > 1
     await db.dispose()
