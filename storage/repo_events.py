@@ -50,16 +50,21 @@ async def get_attendee(session: AsyncSession, *, event_id: int, user_id: int) ->
 
 
 async def attendees(
-    session: AsyncSession, *, event_id: int
+    session: AsyncSession, *, event_id: int, changed_since: datetime | None = None
 ) -> list[tuple[Attendee, User, Profile]]:
-    """Everyone who joined the event, with their user and profile rows, in order of joining."""
-    rows = await session.execute(
+    """Everyone who joined the event, with their user and profile rows, in order of joining;
+    with ``changed_since``, only those who joined or changed their profile since then."""
+    query = (
         select(Attendee, User, Profile)
         .join(User, User.id == Attendee.user_id)
         .join(Profile, Profile.user_id == Attendee.user_id)
         .where(Attendee.event_id == event_id)
-        .order_by(Attendee.joined_at, Attendee.user_id)
     )
+    if changed_since is not None:
+        query = query.where(
+            or_(Profile.updated_at >= changed_since, Attendee.joined_at >= changed_since)
+        )
+    rows = await session.execute(query.order_by(Attendee.joined_at, Attendee.user_id))
     return [(a, u, p) for a, u, p in rows.all()]
 
 

@@ -79,6 +79,7 @@ MIN_COMPOUND_HEAD = 4  # characters before a term found as a compound's suffix
 _CDIST_CHUNK = 4096  # words per cdist call (rows x anchor words x 4 bytes of memory)
 _BATCH = 4096  # texts tokenised and prepared together in extract_many
 _CACHE_LIMIT = 400_000  # per-word caches are cleared when they grow past this
+_TEXT_CACHE_LIMIT = 20_000  # whole-text results kept (an index is rebuilt from mostly old texts)
 
 # Words that start or end like a German term but mean something else.
 _NO_COMPOUND = frozenset(
@@ -270,6 +271,7 @@ class Vocabulary:
         self._build_indexes(german)
         self._word_cache: dict[str, _WordInfo] = {}
         self._token_cache: dict[str, tuple[str, ...]] = {}
+        self._text_cache: dict[tuple[str, float], dict[str, ConceptHit]] = {}
 
     def _build_indexes(self, german: set[str]) -> None:
         # Word prefixes of multi-word terms: exact n-grams grow only while they are one.
@@ -390,13 +392,25 @@ class Vocabulary:
     def extract_many(
         self, texts: Sequence[str], *, cutoff: float = DEFAULT_CUTOFF
     ) -> list[dict[str, ConceptHit]]:
-        """:meth:`extract` for many texts; distinct words are compared with the terms once."""
-        results: list[dict[str, ConceptHit]] = []
-        for start in range(0, len(texts), _BATCH):
-            batch = [self._tokenise(text) for text in texts[start : start + _BATCH]]
+        """:meth:`extract` for many texts; distinct words are compared with the terms once.
+
+        Results are remembered per text: an index rebuilt because one person joined (an event
+        during its door rush) extracts only the new texts. Each caller gets its own dicts.
+        """
+        cache = self._text_cache
+        if len(cache) >= _TEXT_CACHE_LIMIT and len(texts) <= _TEXT_CACHE_LIMIT:
+            cache.clear()
+        found = {t: hits for t in texts if (hits := cache.get((t, cutoff))) is not None}
+        new = list(dict.fromkeys(t for t in texts if t not in found))
+        for start in range(0, len(new), _BATCH):
+            chunk = new[start : start + _BATCH]
+            batch = [self._tokenise(text) for text in chunk]
             infos = self._word_infos(word for words, _, _ in batch for word in words)
-            results.extend(self._extract_tokens(tokens, infos, cutoff) for tokens in batch)
-        return results
+            for text, tokens in zip(chunk, batch, strict=True):
+                found[text] = hits = self._extract_tokens(tokens, infos, cutoff)
+                if len(cache) < _TEXT_CACHE_LIMIT:  # a huge batch is not kept
+                    cache[(text, cutoff)] = hits
+        return [dict(found[text]) for text in texts]
 
     def _tokenise(self, text: str) -> tuple[list[str], list[tuple[int, int]], str]:
         """Normalised words, each with the character span of its token in the NFC text."""

@@ -87,9 +87,10 @@ TYPED = frozenset({"q_name", "q_country", "q_offers", "q_seeks", *CREATE, BROADC
 
 MEETING_NOTICE = timedelta(minutes=10)  # the reminder before a meeting
 MEETING_LEAD = timedelta(minutes=15)  # the first slot offered is at least this far ahead
+INDEX_OVERLAP = timedelta(seconds=30)  # changes read again before the last one seen (_index)
+INDEX_REFRESH = 300.0  # seconds after which an event's index is read again in full
 MET_QUESTION_AFTER = timedelta(minutes=30)  # after the last slot of the event
 MAX_EVENT_DAYS = 7
-INDEX_TTL = 2.0  # seconds an event's index may be reused while nobody new joined
 CODE_BYTES = 9  # 72 random bits, 12 characters in the link
 _HOURS = re.compile(
     r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(?:-|–|—|to|bis)\s*(\d{1,2})(?:[:.](\d{2}))?"
@@ -126,7 +127,8 @@ class BroadcastPlan:
 @dataclass
 class _Index:
     index: MatchIndex
-    profiles: dict[int, tuple[User, Profile]]
+    profiles: dict[int, tuple[User, Profile]]  # attendees with a complete quick profile
+    attendees: set[int]  # everyone signed up (complete or not)
     fingerprint: tuple
     built: float
 
@@ -509,15 +511,41 @@ class Events:
     # ================================================================ proposals
 
     async def _index(self, session: AsyncSession, event_id: int) -> _Index:
-        """The engine's index over the attendees, rebuilt when someone joins or changes."""
+        """The engine's index over the attendees, brought up to date when someone joins or
+        changes their profile.
+
+        Only what changed is read again (an event's door rush would otherwise reload every
+        attendee on every sign-up); the engine then re-extracts only new texts (the vocabulary
+        remembers the others). Rows are read again from a little before the last change seen,
+        because a transaction that wrote an earlier timestamp may have committed later; and
+        everything is read again when someone left, or after ``INDEX_REFRESH`` seconds.
+        """
         lock = self._locks.setdefault(event_id, asyncio.Lock())
         async with lock:
             cached = self._indexes.get(event_id)
             fingerprint = await repo_events.attendee_fingerprint(session, event_id=event_id)
-            if cached is not None and cached.fingerprint == fingerprint:
+            fresh = cached is not None and monotonic() - cached.built < INDEX_REFRESH
+            if cached is not None and fresh and cached.fingerprint == fingerprint:
                 return cached
-            people = await repo_events.attendees(session, event_id=event_id)
-            ready = [(u, p) for _a, u, p in people if not _missing(p)]
+            seen = [t for t in (cached.fingerprint[1:] if cached else ()) if t is not None]
+            if cached is None or not fresh or not seen:
+                rows = await repo_events.attendees(session, event_id=event_id)
+                attendees: set[int] = set()
+                ready: dict[int, tuple[User, Profile]] = {}
+            else:
+                since = max(seen) - INDEX_OVERLAP
+                rows = await repo_events.attendees(session, event_id=event_id, changed_since=since)
+                attendees, ready = set(cached.attendees), dict(cached.profiles)
+            for _attendee, user, profile in rows:
+                attendees.add(user.id)
+                if _missing(profile):
+                    ready.pop(user.id, None)
+                else:
+                    ready[user.id] = (user, profile)
+            if len(attendees) != fingerprint[0]:  # someone left the event: read everyone
+                rows = await repo_events.attendees(session, event_id=event_id)
+                attendees = {u.id for _a, u, _p in rows}
+                ready = {u.id: (u, p) for _a, u, p in rows if not _missing(p)}
             participants = [
                 Participant(
                     key=str(u.id),
@@ -528,7 +556,7 @@ class Events:
                     seeks=p.seeks or "",
                     paused=False,
                 )
-                for u, p in ready
+                for u, p in ready.values()
             ]
             index = await asyncio.to_thread(
                 MatchIndex,
@@ -537,7 +565,7 @@ class Events:
                 today=self.clock.today(),
                 scheme_rules=False,
             )
-            built = _Index(index, {u.id: (u, p) for u, p in ready}, fingerprint, monotonic())
+            built = _Index(index, ready, attendees, fingerprint, monotonic())
             self._indexes[event_id] = built
             return built
 
@@ -661,6 +689,7 @@ class Events:
         action, number = parts[1], int(parts[2])
         if action == "more":
             return await self.more(user_id, number), []
+        exchange_with: tuple[int, str] | None = None
         async with self.db.session() as session:
             match = await repo_events.get_match(session, match_id=number)
             if match is None or user_id not in (match.a_id, match.b_id):
@@ -676,13 +705,14 @@ class Events:
                 await self._index(session, event.id)  # after a restart nothing is cached
                 if match.matched_at is None or not self._eligible_pair(match):
                     return invalid
-                await session.commit()
-                if self.request_exchange is None:
-                    return invalid
-                return await self.request_exchange(user_id, other, event.name)
+                exchange_with = other, event.name
             else:
                 return invalid
             await session.commit()
+        if exchange_with is not None:  # the normal matching, in its own unit of work
+            if self.request_exchange is None:
+                return invalid
+            return await self.request_exchange(user_id, *exchange_with)
         return result
 
     async def _answer(

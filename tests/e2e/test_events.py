@@ -352,6 +352,30 @@ async def test_not_for_me_tells_the_interested_side_and_moves_on(ebot: BotDriver
     assert await rows(bot, Reminder) == []
 
 
+async def test_proposals_follow_people_joining_and_leaving(ebot: BotDriver) -> None:
+    bot = ebot
+    _pid, code = await staffed_event(bot)
+    await quick_signup(bot, ANNA, code, **ANNA_ANSWERS)
+    r = await quick_signup(bot, BRUNO, code, **BRUNO_ANSWERS)
+    assert "Textilwerk" in r.text and "Faserwerk" in r.others[ANNA.id][0].text
+    r = await bot.send(BRUNO, "/deleteme")
+    r = await bot.press_data(BRUNO, "del:yes", r.last.message_id)
+    assert [a.user_id for a in await rows(bot, Attendee)] == [ANNA.id]
+    # Carla seeks what Bruno offered: Anna is the one left for her, Bruno is gone.
+    r = await quick_signup(
+        bot,
+        CARLA,
+        code,
+        name="Carla Rossi, Tessile Prato",
+        country="IT",
+        offers="Recycled fibres from used clothes",
+        seeks="Digital twins for weaving machines",
+    )
+    assert "Textilwerk" in r.text and "Faserwerk" not in r.text
+    assert BRUNO.id not in r.others
+    assert "Tessile Prato" not in repr(bot.transport.messages(BRUNO.id)[-1].text)
+
+
 async def test_a_quick_signup_completes_the_full_profile_with_only_the_missing_questions(
     ebot: BotDriver,
 ) -> None:

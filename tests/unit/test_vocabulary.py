@@ -337,3 +337,16 @@ def test_conflicting_terms_are_rejected() -> None:
         Vocabulary.from_data(items)
     with pytest.raises(ValueError, match="duplicate"):
         Vocabulary.from_data([items[0], {**items[0], "terms": {}}])
+
+
+def test_remembered_texts_give_the_same_hits_and_callers_cannot_spoil_them() -> None:
+    vocab = Vocabulary.load()
+    texts = ["Digital twins for textile machines", "Recycelte Fasern aus Altkleidern"]
+    fresh = Vocabulary.from_data(json.loads(DATA.read_text(encoding="utf-8")))
+    first = vocab.extract_many(texts)
+    assert first == fresh.extract_many(texts)
+    assert first[0]  # concepts were found
+    first[0].clear()  # a caller changing its result does not change the next caller's
+    again = vocab.extract_many([texts[1], texts[0], texts[0]])
+    assert again == [fresh.extract(texts[1]), fresh.extract(texts[0]), fresh.extract(texts[0])]
+    assert again[1] is not again[2]
