@@ -3,7 +3,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/event_burst.py [--attendees N] [--think 0.5-2] [--concurrency 64]
+    .venv/bin/python bench/event_burst.py [--attendees N] [--think 0.5-2] [--concurrency 32]
         [--door 3] [--seed 1] [--no-wait] [--processor perchat|plain|sequential]
         [--database-url URL] [--tracemalloc] [--global-limit 30 | --no-limits]
         [--json] [--json-out FILE]
@@ -1017,8 +1017,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--door", type=float, default=3.0, help="attendees arrive within this many seconds (3)"
     )
+    default_concurrency = Settings.model_fields["concurrent_updates"].default
     parser.add_argument(
-        "--concurrency", type=int, default=64, help="max_concurrent_updates of the processor (64)"
+        "--concurrency",
+        type=int,
+        default=default_concurrency,
+        help=f"max_concurrent_updates of the processor (the bot's default, {default_concurrency})",
     )
     parser.add_argument(
         "--processor",

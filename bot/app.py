@@ -7,7 +7,14 @@ import logging
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    ContextTypes,
+    Defaults,
+)
 from telegram.request import BaseRequest
 
 from bot.clock import Clock
@@ -25,6 +32,7 @@ from bot.services.matchmaking import Matchmaking
 from bot.services.onboarding import Onboarding
 from bot.services.partnerships import Partnerships
 from bot.services.reports import StaffReports
+from bot.updates import PerChatUpdateProcessor
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -42,16 +50,31 @@ def shared_city_index(countries: tuple[str, ...], min_population: int) -> CityIn
     return _city_indexes[key]
 
 
+def pool_options(settings: Settings) -> dict[str, int]:
+    """Connection-pool sizes for a server database (SQLite keeps SQLAlchemy's defaults)."""
+    if settings.database_url.startswith("sqlite"):
+        return {}
+    return {
+        "pool_size": settings.database_pool_size,
+        "max_overflow": settings.database_max_overflow,
+    }
+
+
 def build_application(
     settings: Settings,
     request: BaseRequest | None = None,
     *,
     clock: Clock | None = None,
     rate_limit: bool | None = None,
-    concurrent_updates: bool | int = False,
+    concurrent_updates: bool | int | BaseUpdateProcessor | None = None,
 ) -> Application:
     """Build the bot. ``request`` replaces the HTTP transport (the offline one in tests, shell
-    and demo); the rate limiter is on by default only for the real network."""
+    and demo); the rate limiter is on by default only for the real network. Updates from
+    polling or the webhook are handled ``settings.concurrent_updates`` at a time, never two of
+    one chat at once (``concurrent_updates`` overrides this)."""
+    if concurrent_updates is None:
+        workers = settings.concurrent_updates
+        concurrent_updates = PerChatUpdateProcessor(workers) if workers > 1 else False
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token or OFFLINE_TOKEN)
@@ -74,7 +97,7 @@ def build_application(
     app = builder.build()
 
     clock = clock or Clock(settings.tz)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, **pool_options(settings))
     cities = shared_city_index(settings.eligible_countries, settings.city_min_population)
     languages = LanguageCache(db)
     vocabulary = Vocabulary.load()

@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     lump_sum_caps: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
     # Events: how many broadcast messages per second (Telegram allows a bot about 30 in all).
     broadcast_per_second: float = Field(default=20.0, gt=0, le=30)
+    # Updates of different chats handled at the same time when running for real (one chat's
+    # updates always one after another, in order: bot/updates.py); 1 = one update at a time.
+    concurrent_updates: int = Field(default=32, ge=1, le=512)
+    # The PostgreSQL connection pool: kept open, and extra under load (SQLite sessions take
+    # turns instead: storage/db.py).
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_max_overflow: int = Field(default=30, ge=0, le=500)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

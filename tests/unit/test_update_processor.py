@@ -11,8 +11,10 @@ import pytest
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.app import build_application, pool_options
 from bot.transport import FakeUser, OfflineRequest, UpdateFactory
 from bot.updates import PerChatUpdateProcessor, serial_key
+from tests.conftest import make_settings
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
@@ -251,3 +253,17 @@ async def _no_leftover_tasks() -> AsyncIterator[None]:
     current = asyncio.current_task()
     leftovers = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
     assert not leftovers, leftovers
+
+
+async def test_the_bot_runs_updates_of_different_chats_concurrently_in_per_chat_order(
+    tmp_path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+    app = build_application(make_settings(url), OfflineRequest())
+    assert isinstance(app.update_processor, PerChatUpdateProcessor)
+    assert app.update_processor.max_concurrent_updates == 32
+    one = build_application(make_settings(url, concurrent_updates=1), OfflineRequest())
+    assert one.update_processor.max_concurrent_updates == 1
+    assert pool_options(make_settings(url)) == {}
+    pg = make_settings("postgresql+asyncpg://db/cx", database_pool_size=4, database_max_overflow=8)
+    assert pool_options(pg) == {"pool_size": 4, "max_overflow": 8}
