@@ -37,6 +37,10 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 OFFLINE_TOKEN = "123456:OFFLINE-cxbot"
+# Flood control (HTTP 429) answered by waiting the time Telegram asks for and sending again:
+# by the time an answer is sent its step is saved, so a late answer is far better than none
+# (in the 500-attendee burst, 3 retries left 3 answers undelivered).
+RATE_LIMIT_RETRIES = 8
 SHUTDOWN_GRACE = 30.0  # seconds a running broadcast may take to finish when the bot stops
 
 _city_indexes: dict[tuple[tuple[str, ...], int], CityIndex] = {}
@@ -93,7 +97,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit if rate_limit is not None else request is None:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
     app = builder.build()
 
     clock = clock or Clock(settings.tz)

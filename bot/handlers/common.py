@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot.context import Context
@@ -105,21 +105,34 @@ async def group_chat(update: Update, context: Context) -> None:
     await send_outcome(update, context, Outcome().add(_("Please write to me in a private chat.")))
 
 
+def undelivered(error: BaseException | None) -> bool:
+    """Whether the handler's work was done and only an answer did not reach Telegram: flood
+    control beyond the rate limiter's retries, a timeout, a network failure (not a request
+    Telegram refused as malformed). Services commit before handlers send anything."""
+    if isinstance(error, RetryAfter):
+        return True
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
 async def on_error(update: object, context: Context) -> None:
     """Log the failure and tell the user, who can simply go on."""
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    if undelivered(context.error):
+        # "Try again" would answer the next question with the previous answer.
+        text = _(
+            "Sorry, Telegram is very busy and one of my answers did not reach you. What you "
+            "sent is saved: send /start to continue."
+        )
+    else:
+        text = _(
+            "Sorry, something went wrong on my side. Nothing you saved is lost; please try again."
+        )
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
-        await context.bot.send_message(
-            update.effective_chat.id,
-            _(
-                "Sorry, something went wrong on my side. Nothing you saved is lost; please "
-                "try again."
-            ),
-        )
+        await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:
         log.warning("could not tell the user about the error", exc_info=True)
 

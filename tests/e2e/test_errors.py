@@ -60,3 +60,24 @@ async def test_message_not_modified_is_ignored(bot: BotDriver, anna: FakeUser) -
     r = await bot.choose(anna, "ecosystems", "1")
     assert not r.sent  # no duplicate message
     assert bot.errors == []
+
+
+@pytest.mark.parametrize("kind", ["retry_after", "network"])
+async def test_an_answer_lost_to_telegram_says_the_step_is_saved_not_try_again(
+    bot: BotDriver, jonas: FakeUser, kind: str
+) -> None:
+    await bot.send(jonas, "/start")
+    await bot.choose(jonas, "consent", "yes")
+    await bot.choose(jonas, "role", "host")
+    await bot.choose(jonas, "org_type", "cluster")
+    bot.transport.fail_next("sendMessage", kind)
+    r = await bot.send(jonas, "Jonas Gruber")
+    assert len(bot.errors) == 1
+    bot.errors.clear()
+    assert "Telegram ist gerade sehr ausgelastet" in r.text and "/start" in r.text
+    assert "erneut" not in r.text  # the name must not be typed into the next question
+    assert await state(bot, jonas.id) == "organisation"
+    r = await bot.send(jonas, "/start")  # the question that did not arrive
+    assert "Organisation" in r.text
+    _user, profile = await load(bot, jonas.id)
+    assert profile is not None and profile.name == "Jonas Gruber"
