@@ -95,6 +95,9 @@ _QUESTION_RE = re.compile(r"(?<![\d/])([1-4])\s*/\s*4(?![\d/])")
 
 # the error handler's apology (bot/handlers/common.py on_error), English and German
 ERROR_TEXTS = ("Sorry, something went wrong on my side", "Entschuldigung, bei mir ist etwas")
+# ... and its message when the step was saved but an answer did not reach Telegram ("send
+# /start to continue")
+UNDELIVERED_TEXTS = ("Sorry, Telegram is very busy", "Entschuldigung, Telegram ist gerade")
 
 
 def stage_of(text: str, buttons: list[str]) -> str | None:
@@ -102,6 +105,8 @@ def stage_of(text: str, buttons: list[str]) -> str | None:
     "error": the apology of the bot's error handler)."""
     if text.startswith(ERROR_TEXTS):
         return "error"
+    if text.startswith(UNDELIVERED_TEXTS):
+        return "undelivered"
     if any(d.startswith("q:") and d.endswith(CONSENT_YES) for d in buttons):
         return "consent"
     match = _QUESTION_RE.search(text)
@@ -116,12 +121,15 @@ def stage_of(text: str, buttons: list[str]) -> str | None:
 
 def outcome_of(record: Record) -> str:
     """How the bot answered one update: "ok" (the expected next question), "error" (the error
-    handler's apology), "none" (no message at all) or "other" (something else)."""
+    handler's apology), "undelivered" (saved, but an answer did not reach Telegram), "none"
+    (no message at all) or "other" (something else)."""
     if not record.reactions:
         return "none"
     sent = [r for r in record.reactions if r.sent]
     if any(r.stage == "error" for r in sent):
         return "error"
+    if any(r.stage == "undelivered" for r in sent):
+        return "undelivered"
     expected = STAGES[record.step]
     if expected == "done":  # a confirmation (and proposal cards), no further question
         ok = bool(sent) and all(r.stage in (None, "done") for r in sent)
@@ -503,6 +511,7 @@ class Burst:
         self.first_put: float | None = None
         self.completed: dict[int, float] = {}  # attendee -> time the last update was handled
         self.retries = 0  # steps sent again after the bot's apology ("please try again")
+        self.resumed = 0  # /start sent after "an answer did not reach you"
         self.aborted: dict[int, str] = {}  # attendee -> why
         self.probe: dict[int, tuple[str, dict[str, Any]]] = {}  # step -> (data, message)
 
@@ -580,6 +589,17 @@ class Burst:
             if outcome == "none":
                 self.aborted[person.user.id] = f"no reaction to step {step_no + 1}"
                 return
+            if outcome == "undelivered" and step_no < len(script) - 1:
+                # "... did not reach you. What you sent is saved: send /start to continue."
+                # /start shows the question that was lost: judged as this step's answer.
+                self.resumed += 1
+                await asyncio.sleep(rng.uniform(lo, hi))
+                record = await self.put(person, step_no, self.factory.text(person.user, "/start"))
+                try:
+                    await asyncio.wait_for(record.done.wait(), self.args.step_timeout)
+                except TimeoutError:
+                    self.aborted[person.user.id] = "no answer to /start in time"
+                    return
             if step_no < len(script) - 1:
                 await asyncio.sleep(rng.uniform(lo, hi))
         self.completed[person.user.id] = record.finished_at
@@ -622,6 +642,7 @@ class Verdict:
     no_reaction: int = 0  # updates the bot handled without sending or editing anything
     unanswered: int = 0  # updates never handled (timed out)
     error_replies: int = 0  # updates answered with the error handler's apology
+    undelivered: int = 0  # updates whose step was saved but an answer did not arrive
     wrong_reply: int = 0  # updates answered with something else than the expected question
     reordered: list[int] = field(default_factory=list)  # chats whose flow went out of order
     after_error: list[int] = field(default_factory=list)  # ... only after an error
@@ -661,6 +682,9 @@ async def verify(burst: Burst, people: list[Person]) -> Verdict:
             elif last == "error":
                 verdict.error_replies += 1
                 had_error = True
+            elif last == "undelivered":
+                verdict.undelivered += 1
+                had_error = True
             elif last == "other":
                 verdict.wrong_reply += 1
                 if not deviated:
@@ -670,14 +694,15 @@ async def verify(burst: Burst, people: list[Person]) -> Verdict:
                     verdict.example(f"{chat} step {record.step + 1}: {got}")
         # the questions as they appeared in the chat, in order (errors aside)
         shown = [r.stage for r in tracker.chat_log.get(chat, []) if r.sent and r.stage]
-        questions = [s for s in shown if s not in ("done", "error")]
+        questions = [s for s in shown if s not in ("done", "error", "undelivered")]
         dedup = [s for i, s in enumerate(questions) if i == 0 or questions[i - 1] != s]
         if dedup != list(STAGES[: len(dedup)]) and not deviated:
             deviated = True
             (verdict.after_error if had_error else verdict.reordered).append(chat)
             verdict.example(f"{chat} questions in the chat: {dedup}")
         last_step = records[-1].step if records else -1
-        if chat not in burst.completed or last != "ok" or last_step != len(STAGES) - 1:
+        finished = last == "ok" or last == "undelivered"  # signed up; the card was lost
+        if chat not in burst.completed or not finished or last_step != len(STAGES) - 1:
             verdict.incomplete.append(chat)
 
     # every attendee stored, with the answers given, as an attendee of the event
@@ -868,6 +893,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "replies_not_expected": verdict.wrong_reply,
         "error_replies": verdict.error_replies,
         "retries_after_error": burst.retries,
+        "undelivered_replies": verdict.undelivered,
+        "resumed_with_start": burst.resumed,
         "attendees_missing_in_db": len(verdict.db_missing),
         "aborted_examples": list(burst.aborted.values())[:5],
         "problem_examples": verdict.examples,
@@ -955,6 +982,10 @@ def print_table(r: dict[str, Any]) -> None:
         (
             "apologies sent (error handler) / steps retried by attendees",
             f"{r['error_replies']} / {r['retries_after_error']}",
+        ),
+        (
+            "answers not delivered (step saved) / /start sent to continue",
+            f"{r['undelivered_replies']} / {r['resumed_with_start']}",
         ),
         (
             "429 responses (global / per chat)",
