@@ -50,22 +50,30 @@ async def get_attendee(session: AsyncSession, *, event_id: int, user_id: int) ->
 
 
 async def attendees(
-    session: AsyncSession, *, event_id: int, changed_since: datetime | None = None
+    session: AsyncSession, *, event_id: int, user_ids: Collection[int] | None = None
 ) -> list[tuple[Attendee, User, Profile]]:
-    """Everyone who joined the event, with their user and profile rows, in order of joining;
-    with ``changed_since``, only those who joined or changed their profile since then."""
+    """Everyone who joined the event (or those of ``user_ids``), with their user and profile
+    rows, in order of joining."""
     query = (
         select(Attendee, User, Profile)
         .join(User, User.id == Attendee.user_id)
         .join(Profile, Profile.user_id == Attendee.user_id)
         .where(Attendee.event_id == event_id)
     )
-    if changed_since is not None:
-        query = query.where(
-            or_(Profile.updated_at >= changed_since, Attendee.joined_at >= changed_since)
-        )
+    if user_ids is not None:
+        query = query.where(Attendee.user_id.in_(list(user_ids)))  # type: ignore[attr-defined]
     rows = await session.execute(query.order_by(Attendee.joined_at, Attendee.user_id))
     return [(a, u, p) for a, u, p in rows.all()]
+
+
+async def attendee_versions(session: AsyncSession, *, event_id: int) -> dict[int, datetime]:
+    """Each attendee's profile version (its last change): plain rows, no ORM objects."""
+    rows = await session.execute(
+        select(Attendee.user_id, Profile.updated_at)
+        .join(Profile, Profile.user_id == Attendee.user_id)
+        .where(Attendee.event_id == event_id)
+    )
+    return {user_id: updated for user_id, updated in rows.all()}
 
 
 async def attendee_fingerprint(session: AsyncSession, *, event_id: int) -> tuple:

@@ -87,7 +87,6 @@ TYPED = frozenset({"q_name", "q_country", "q_offers", "q_seeks", *CREATE, BROADC
 
 MEETING_NOTICE = timedelta(minutes=10)  # the reminder before a meeting
 MEETING_LEAD = timedelta(minutes=15)  # the first slot offered is at least this far ahead
-INDEX_OVERLAP = timedelta(seconds=30)  # changes read again before the last one seen (_index)
 INDEX_REFRESH = 300.0  # seconds after which an event's index is read again in full
 MET_QUESTION_AFTER = timedelta(minutes=30)  # after the last slot of the event
 MAX_EVENT_DAYS = 7
@@ -128,7 +127,7 @@ class BroadcastPlan:
 class _Index:
     index: MatchIndex
     profiles: dict[int, tuple[User, Profile]]  # attendees with a complete quick profile
-    attendees: set[int]  # everyone signed up (complete or not)
+    versions: dict[int, datetime]  # everyone signed up (complete or not): profile version
     fingerprint: tuple
     built: float
 
@@ -511,14 +510,15 @@ class Events:
     # ================================================================ proposals
 
     async def _index(self, session: AsyncSession, event_id: int) -> _Index:
-        """The engine's index over the attendees, brought up to date when someone joins or
-        changes their profile.
+        """The engine's index over the attendees, brought up to date when someone joins,
+        leaves or changes their profile.
 
-        Only what changed is read again (an event's door rush would otherwise reload every
-        attendee on every sign-up); the engine then re-extracts only new texts (the vocabulary
-        remembers the others). Rows are read again from a little before the last change seen,
-        because a transaction that wrote an earlier timestamp may have committed later; and
-        everything is read again when someone left, or after ``INDEX_REFRESH`` seconds.
+        Only what changed is read again (an event's door rush would otherwise load every
+        attendee as ORM objects on every sign-up): a cheap aggregate says whether anything
+        changed, then each attendee's profile version (plain rows) says who, and only their
+        rows are loaded. The engine then re-extracts only new texts (the vocabulary remembers
+        the others). Everything is read again after ``INDEX_REFRESH`` seconds, which also
+        picks up changes of the user rows (language, username).
         """
         lock = self._locks.setdefault(event_id, asyncio.Lock())
         async with lock:
@@ -527,25 +527,19 @@ class Events:
             fresh = cached is not None and monotonic() - cached.built < INDEX_REFRESH
             if cached is not None and fresh and cached.fingerprint == fingerprint:
                 return cached
-            seen = [t for t in (cached.fingerprint[1:] if cached else ()) if t is not None]
-            if cached is None or not fresh or not seen:
+            versions = await repo_events.attendee_versions(session, event_id=event_id)
+            if cached is None or not fresh:
                 rows = await repo_events.attendees(session, event_id=event_id)
-                attendees: set[int] = set()
                 ready: dict[int, tuple[User, Profile]] = {}
             else:
-                since = max(seen) - INDEX_OVERLAP
-                rows = await repo_events.attendees(session, event_id=event_id, changed_since=since)
-                attendees, ready = set(cached.attendees), dict(cached.profiles)
+                changed = [u for u, v in versions.items() if cached.versions.get(u) != v]
+                rows = await repo_events.attendees(session, event_id=event_id, user_ids=changed)
+                ready = {u: row for u, row in cached.profiles.items() if u in versions}
             for _attendee, user, profile in rows:
-                attendees.add(user.id)
                 if _missing(profile):
                     ready.pop(user.id, None)
                 else:
                     ready[user.id] = (user, profile)
-            if len(attendees) != fingerprint[0]:  # someone left the event: read everyone
-                rows = await repo_events.attendees(session, event_id=event_id)
-                attendees = {u.id for _a, u, _p in rows}
-                ready = {u.id: (u, p) for _a, u, p in rows if not _missing(p)}
             participants = [
                 Participant(
                     key=str(u.id),
@@ -565,7 +559,7 @@ class Events:
                 today=self.clock.today(),
                 scheme_rules=False,
             )
-            built = _Index(index, ready, attendees, fingerprint, monotonic())
+            built = _Index(index, ready, versions, fingerprint, monotonic())
             self._indexes[event_id] = built
             return built
 
