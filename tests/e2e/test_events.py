@@ -178,7 +178,8 @@ async def test_quick_signup_asks_four_questions_in_the_telegram_language(
     assert words[0] in r.text and "Brokerage Day Textiles" in r.text
     consent = r.last.buttons()[0][0][1]
     r = await bot.press_data(user, consent, r.last.message_id)
-    assert words[1] in r.text
+    # The consent message now shows the answer and the first question: no new message.
+    assert not r.sent and words[1] in r.edited[0].text and words[0] in r.edited[0].text
     r = await bot.send(user, "Anna Schmidt")  # no organisation: explained, asked again
     assert words[1] in r.text and "Anna Schmidt, Textilwerk GmbH" in r.text
     r = await bot.send(user, "Anna Schmidt, Textilwerk Augsburg GmbH")
@@ -198,6 +199,25 @@ async def test_quick_signup_asks_four_questions_in_the_telegram_language(
     assert profile.offers and profile.seeks
     [attendee] = await rows(bot, Attendee)
     assert attendee.user_id == user.id and attendee.quick and attendee.checked_in_at is not None
+
+
+async def test_a_pressed_country_is_answered_in_place_with_the_next_question(
+    ebot: BotDriver,
+) -> None:
+    bot = ebot
+    _pid, code = await staffed_event(bot)
+    r = await bot.send(BRUNO, f"/start ev_{code}")
+    await bot.press_data(BRUNO, r.last.buttons()[0][0][1], r.last.message_id)
+    r = await bot.send(BRUNO, "Bruno Keller, Faserwerk Linz")
+    country_question = r.last
+    r = await bot.press(BRUNO, "Österreich")
+    assert not r.sent  # one message fewer at a crowded door
+    [edited] = r.edited
+    assert edited.message_id == country_question.message_id
+    assert "✅ Österreich" in edited.text and "3/4" in edited.text
+    assert edited.buttons() == []  # the next question is typed
+    _user, profile = await load(bot, BRUNO.id)
+    assert profile is not None and profile.country == "AT"
 
 
 async def test_a_registered_participant_is_just_checked_in(ebot: BotDriver) -> None:
@@ -267,7 +287,7 @@ async def test_refusing_consent_at_the_door_stores_nothing(ebot: BotDriver) -> N
     r = await bot.send(ANNA, f"/start ev_{code}")
     no = r.last.buttons()[0][1][1]
     r = await bot.press_data(ANNA, no, r.last.message_id)
-    assert "stored nothing" in r.text
+    assert "stored nothing" in r.edited[0].text
     user, profile = await load(bot, ANNA.id)
     assert user is not None and user.consent == "declined" and profile is None
     assert await rows(bot, Attendee) == []
