@@ -109,9 +109,9 @@ def stage_of(text: str, buttons: list[str]) -> str | None:
         return "undelivered"
     if any(d.startswith("q:") and d.endswith(CONSENT_YES) for d in buttons):
         return "consent"
-    match = _QUESTION_RE.search(text)
-    if match:
-        return f"q{match.group(1)}"
+    numbers = _QUESTION_RE.findall(text)  # an answered question edited to show the next one
+    if numbers:
+        return f"q{numbers[-1]}"
     if any(d.startswith("q:") and COUNTRY in d for d in buttons):
         return "q2"
     if any(d.startswith("ev:") for d in buttons):
@@ -133,8 +133,8 @@ def outcome_of(record: Record) -> str:
     expected = STAGES[record.step]
     if expected == "done":  # a confirmation (and proposal cards), no further question
         ok = bool(sent) and all(r.stage in (None, "done") for r in sent)
-    else:
-        ok = any(r.stage == expected for r in sent)
+    else:  # a new message, or the pressed one edited to show the next question
+        ok = any(r.stage == expected for r in record.reactions)
     return "ok" if ok else "other"
 
 
@@ -693,7 +693,7 @@ async def verify(burst: Burst, people: list[Person]) -> Verdict:
                     got = [(r.method, r.stage, r.text[:50]) for r in record.reactions]
                     verdict.example(f"{chat} step {record.step + 1}: {got}")
         # the questions as they appeared in the chat, in order (errors aside)
-        shown = [r.stage for r in tracker.chat_log.get(chat, []) if r.sent and r.stage]
+        shown = [r.stage for r in tracker.chat_log.get(chat, []) if r.stage]
         questions = [s for s in shown if s not in ("done", "error", "undelivered")]
         dedup = [s for i, s in enumerate(questions) if i == 0 or questions[i - 1] != s]
         if dedup != list(STAGES[: len(dedup)]) and not deviated:
