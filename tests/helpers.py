@@ -193,3 +193,8 @@ def _newest_data(bot: BotDriver, user: FakeUser, prefix: str, suffix: str) -> st
                 if data.startswith(prefix) and data.endswith(suffix):
                     return data
     raise LookupError(f"no button {prefix}…{suffix} for user {user.id}")
+
+
+def answered(result: Any) -> bool:
+    """The bot reacted to an update: a message, an edit or a toast."""
+    return bool(result.sent or result.edited or result.toasts)

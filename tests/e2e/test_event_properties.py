@@ -16,7 +16,7 @@ from bot.services import events
 from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
 from storage.models import Attendee, ConsentState, Event, Profile, User, utcnow
-from tests.helpers import load, make_event, make_partnership
+from tests.helpers import answered, load, make_event, make_partnership
 
 _ids = itertools.count(20_000_000)
 STAFF = FakeUser(id=19_999_999, first_name="Sara", language_code="en")
@@ -72,10 +72,6 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-
-
-def answered(result) -> bool:
-    return bool(result.sent or result.edited or result.toasts)
 
 
 async def the_event(bot: BotDriver) -> tuple[int, str]:

@@ -16,6 +16,7 @@ from bot.services.onboarding import STEPS
 from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
 from storage.models import ConsentState, Exchange, Phase, Profile, User, utcnow
+from tests.helpers import answered
 
 ALL_STATES = ["consent", *STEPS, "summary", "edit_menu", "idle"]
 _ids = itertools.count(10_000_000)
@@ -60,10 +61,6 @@ async def seed(bot: BotDriver, state: str) -> FakeUser:
             )
         await session.commit()
     return user
-
-
-def answered(result) -> bool:
-    return bool(result.sent or result.edited or result.toasts)
 
 
 BUTTON_ACTIONS = [
