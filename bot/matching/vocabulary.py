@@ -79,7 +79,7 @@ MIN_COMPOUND_HEAD = 4  # characters before a term found as a compound's suffix
 _CDIST_CHUNK = 4096  # words per cdist call (rows x anchor words x 4 bytes of memory)
 _BATCH = 4096  # texts tokenised and prepared together in extract_many
 _CACHE_LIMIT = 400_000  # per-word caches are cleared when they grow past this
-_TEXT_CACHE_LIMIT = 20_000  # whole-text results kept (an index is rebuilt from mostly old texts)
+_TEXT_CACHE_LIMIT = 10_000  # whole-text results kept, ~6 MB (indexes are rebuilt from old texts)
 
 # Words that start or end like a German term but mean something else.
 _NO_COMPOUND = frozenset(
