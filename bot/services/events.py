@@ -47,7 +47,17 @@ from bot.services import charts, event_media
 from bot.services.partnerships import Partnerships, Scope
 from bot.services.profile_text import InputError, clean_text, country_problem, parse_date
 from bot.services.reports import csv_bytes
-from bot.services.ui import Button, Document, Keyboard, Notice, Outcome, Reply, esc, rows
+from bot.services.ui import (
+    Button,
+    Document,
+    Keyboard,
+    Notice,
+    Outcome,
+    Reply,
+    contact_link,
+    esc,
+    rows,
+)
 from storage import repo, repo_events
 from storage.db import Database
 from storage.models import (
@@ -837,9 +847,7 @@ class Events:
     def _introduction(self, built: _Index, event: Event, match: EventMatch, reader: int) -> Reply:
         other = _other(match, reader)
         user, peer = built.profiles[other]
-        contact = f'<a href="tg://user?id={user.id}">{esc(peer.name or peer.organisation)}</a>'
-        if user.username:
-            contact += f" (@{esc(user.username)})"
+        contact = contact_link(user.id, peer.name or peer.organisation or "", user.username)
         lines = [
             _("🤝 You both want to meet: {name} from {organisation} ({country}).").format(
                 name=f"<b>{esc(peer.name or '')}</b>",
@@ -1752,9 +1760,6 @@ def _set_met(m: EventMatch, user_id: int, value: str) -> None:
         m.b_met = value
 
 
-__all__ = ["EVENT_PREFIX", "STATES", "BroadcastPlan", "Events"]
-
-
 def _continue_in_place(out: Outcome) -> None:
     """A pressed sign-up button (consent, country): the pressed message is edited to show the
     answer *and* what follows, instead of an edit plus a new message. One message fewer per
@@ -1775,3 +1780,6 @@ def _with_cards(text: str, cards: list[Reply]) -> list[Reply]:
     if len(cards) == 1 and cards[0].keyboard is None:
         return [Reply(text + "\n\n" + cards[0].text)]
     return [Reply(text), *cards]
+
+
+__all__ = ["EVENT_PREFIX", "STATES", "BroadcastPlan", "Events"]

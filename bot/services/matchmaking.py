@@ -18,7 +18,7 @@ from bot.i18n import N_, _, country_name, current_language, language_of, use_lan
 from bot.matching.engine import MatchIndex, NoMatch, Participant, Reasons
 from bot.matching.explain import explain
 from bot.matching.vocabulary import Vocabulary
-from bot.services.ui import Button, Keyboard, Notice, Outcome, Reply, esc
+from bot.services.ui import Button, Keyboard, Notice, Outcome, Reply, contact_link, esc
 from storage import repo
 from storage.db import Database
 from storage.models import Profile, Proposal, Review, User
@@ -480,9 +480,7 @@ class Matchmaking:
 
     def _introduction(self, pop: _Population, other: int) -> Reply:
         user, peer = pop.rows[other]
-        contact = f'<a href="tg://user?id={user.id}">{esc(peer.name or peer.organisation)}</a>'
-        if user.username:
-            contact += f" (@{esc(user.username)})"
+        contact = contact_link(user.id, peer.name or peer.organisation or "", user.username)
         lines = [
             _("🎉 It's a match! {organisation} would like to meet you too.").format(
                 organisation=f"<b>{esc(peer.organisation)}</b>"

@@ -62,6 +62,12 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
+def contact_link(user_id: int, name: str, username: str | None) -> str:
+    """A tappable mention of a Telegram user (works without a username), plus @username."""
+    link = f'<a href="tg://user?id={user_id}">{esc(name)}</a>'
+    return link + (f" (@{esc(username)})" if username else "")
+
+
 def rows(buttons: list[Button], per_row: int) -> Keyboard:
     """Lay buttons out ``per_row`` to a row."""
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
