@@ -11,14 +11,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401 - table metadata
 from bot.clock import FixedClock
-from bot.config import Settings
 from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
+from tests.helpers import make_settings, reset_postgres
+
+__all__ = ["make_settings", "reset_postgres"]  # imported from here by many tests
 
 PG_URL = os.environ.get("CXBOT_TEST_DATABASE_URL")
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
@@ -26,15 +25,6 @@ NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "pg: also runs on PostgreSQL when configured")
-
-
-async def reset_postgres(url: str) -> None:
-    """Drop every table (and Alembic's version table) so each test starts empty."""
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(SQLModel.metadata.drop_all)
-        await conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    await engine.dispose()
 
 
 def _db_params() -> list:
@@ -65,16 +55,6 @@ async def sqlite_url(tmp_path) -> str:
 def clock() -> FixedClock:
     """Today is 2026-11-21 for every test."""
     return FixedClock(NOW)
-
-
-def make_settings(url: str, **overrides: object) -> Settings:
-    """Settings that ignore the developer's environment and .env."""
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token=None,
-        database_url=url,
-        **overrides,  # type: ignore[arg-type]
-    )
 
 
 async def _running_bot(url: str, clock: FixedClock) -> AsyncIterator[BotDriver]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel import SQLModel
 
+from bot.config import Settings
 from bot.context import services_of
 from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
@@ -198,3 +201,24 @@ def _newest_data(bot: BotDriver, user: FakeUser, prefix: str, suffix: str) -> st
 def answered(result: Any) -> bool:
     """The bot reacted to an update: a message, an edit or a toast."""
     return bool(result.sent or result.edited or result.toasts)
+
+
+def make_settings(url: str, **overrides: object) -> Settings:
+    """Settings that ignore the developer's environment and .env."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=None,
+        database_url=url,
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+async def reset_postgres(url: str) -> None:
+    """Drop every table (and Alembic's version table) so the database starts empty."""
+    import storage.models  # noqa: F401 - table metadata
+
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.drop_all)
+        await conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    await engine.dispose()

@@ -127,7 +127,10 @@ class UpdateFactory:
         if message_id is None:
             last = self.transport.last_message(user.id)
             message_id = last.message_id if last is not None else 1
-        message = self.transport.message_dict(user.id, message_id)
+        return self.callback_on(user, data, self.transport.message_dict(user.id, message_id))
+
+    def callback_on(self, user: FakeUser, data: str, message: dict[str, Any]) -> Update:
+        """A callback query pressed on ``message`` (Bot API JSON), as given."""
         number = next(self._callback_ids)
         query = {
             "id": f"cbq{number}",
