@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import LinkPreviewOptions
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -25,14 +25,18 @@ from bot.handlers import register_all
 from bot.handlers.common import set_command_menus
 from bot.handlers.events import BACKGROUND
 from bot.matching.vocabulary import Vocabulary
-from bot.services.account import Account, LanguageCache
+from bot.services.account import Account
 from bot.services.events import Events
 from bot.services.exchanges import Exchanges
+from bot.services.inbox import Inbox
+from bot.services.languages import LanguageCache
 from bot.services.matchmaking import Matchmaking
 from bot.services.onboarding import Onboarding
+from bot.services.outbox import Outbox
 from bot.services.partnerships import Partnerships
 from bot.services.reports import StaffReports
-from bot.updates import PerChatUpdateProcessor
+from bot.services.unit import Units
+from bot.updates import InboxQueue, PerChatUpdateProcessor
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -79,6 +83,9 @@ def build_application(
     if concurrent_updates is None:
         workers = settings.concurrent_updates
         concurrent_updates = PerChatUpdateProcessor(workers) if workers > 1 else False
+    clock = clock or Clock(settings.tz)
+    db = Database(settings.database_url, **pool_options(settings))
+    inbox = Inbox(db, clock)
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token or OFFLINE_TOKEN)
@@ -91,6 +98,7 @@ def build_application(
         )
         .context_types(ContextTypes(context=Context))
         .concurrent_updates(concurrent_updates)
+        .update_queue(InboxQueue(inbox))
         .post_init(start_services)
         .post_shutdown(stop_services)
     )
@@ -100,10 +108,8 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
     app = builder.build()
 
-    clock = clock or Clock(settings.tz)
-    db = Database(settings.database_url, **pool_options(settings))
     cities = shared_city_index(settings.eligible_countries, settings.city_min_population)
-    languages = LanguageCache(db)
+    languages = LanguageCache()
     vocabulary = Vocabulary.load()
     matchmaking = Matchmaking(db, clock, vocabulary, answer_days=settings.proposal_answer_days)
     partnerships = Partnerships(db, clock, settings)
@@ -119,6 +125,9 @@ def build_application(
         settings=settings,
         db=db,
         clock=clock,
+        units=Units(db, clock, languages),
+        inbox=inbox,
+        outbox=Outbox(db, clock),
         cities=cities,
         languages=languages,
         onboarding=onboarding,
@@ -134,13 +143,24 @@ def build_application(
 
 
 async def start_services(app: Application) -> None:
-    """post_init: migrate the database, load the city list off the event loop, set menus."""
+    """post_init: migrate the database, load the city list off the event loop, set menus,
+    and queue the updates a crash left recorded but unhandled (before any new one)."""
     services = services_of(app)
     await services.db.upgrade()
     await asyncio.to_thread(services.cities.load)
     # The country-name tables are built on first use; build them off the event loop too.
     await asyncio.to_thread(resolve_country, "DE", services.settings.eligible_countries)
     await set_command_menus(app)
+    queue = app.update_queue
+    unhandled = await services.inbox.unhandled()
+    for payload in unhandled:
+        update = Update.de_json(payload, app.bot)
+        if isinstance(queue, InboxQueue):
+            await queue.put_recovered(update)
+        else:
+            await queue.put(update)
+    if unhandled:
+        log.info("%d updates received before a restart are handled first", len(unhandled))
 
 
 async def stop_services(app: Application) -> None:

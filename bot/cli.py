@@ -66,24 +66,22 @@ def _logging(verbose: bool) -> None:
 
 
 def _run(settings: Settings) -> int:
-    from telegram import Update
-
     from bot.app import build_application
+    from bot.handlers import ALLOWED_UPDATES
 
     if not settings.telegram_bot_token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     app = build_application(settings)
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
     return 0
 
 
 def _webhook(settings: Settings, args: argparse.Namespace) -> int:
     from urllib.parse import urlparse
 
-    from telegram import Update
-
     from bot.app import build_application
+    from bot.handlers import ALLOWED_UPDATES
 
     if not settings.telegram_bot_token:
         print(NO_TOKEN, file=sys.stderr)
@@ -101,7 +99,7 @@ def _webhook(settings: Settings, args: argparse.Namespace) -> int:
         url_path=path,
         webhook_url=args.url,
         secret_token=secret,
-        allowed_updates=Update.ALL_TYPES,
+        allowed_updates=list(ALLOWED_UPDATES),
     )
     return 0
 

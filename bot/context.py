@@ -9,13 +9,17 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.geo import CityIndex
-from bot.services.account import Account, LanguageCache
+from bot.services.account import Account
 from bot.services.events import Events
 from bot.services.exchanges import Exchanges
+from bot.services.inbox import Inbox
+from bot.services.languages import LanguageCache
 from bot.services.matchmaking import Matchmaking
 from bot.services.onboarding import Onboarding
+from bot.services.outbox import Outbox
 from bot.services.partnerships import Partnerships
 from bot.services.reports import StaffReports
+from bot.services.unit import Units
 from storage.db import Database
 
 
@@ -26,6 +30,9 @@ class Services:
     settings: Settings
     db: Database
     clock: Clock
+    units: Units
+    inbox: Inbox
+    outbox: Outbox
     cities: CityIndex
     languages: LanguageCache
     onboarding: Onboarding

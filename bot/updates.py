@@ -37,13 +37,18 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
+import logging
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-__all__ = ["PerChatUpdateProcessor", "serial_key"]
+from bot.services.inbox import Inbox
+
+__all__ = ["InboxQueue", "PerChatUpdateProcessor", "serial_key"]
+_LOG = logging.getLogger(__name__)
 
 
 def serial_key(update: object) -> int | None:
@@ -118,3 +123,35 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def shutdown(self) -> None:
         """Forget the lock table (it is empty once every update has been processed)."""
         self._slots.clear()
+
+
+class InboxQueue(asyncio.Queue):
+    """The application's update queue, recording each update in the durable inbox first.
+
+    PTB's updater puts the updates of one ``getUpdates`` call here one by one and confirms
+    them to Telegram only with its next call, and the webhook server answers Telegram only
+    after ``put`` returned; so an update is in the database before Telegram forgets it. An
+    update whose id is known already (Telegram delivered it again) is dropped here. If the
+    database cannot be reached the update is still queued: handling it matters more than
+    recording it.
+    """
+
+    def __init__(self, inbox: Inbox) -> None:
+        super().__init__()
+        self.inbox = inbox
+
+    async def put(self, item: Any) -> None:
+        """Record, then queue (anything that is not an update is queued as is)."""
+        if isinstance(item, Update):
+            try:
+                payload = json.loads(item.to_json())
+                if not await self.inbox.record(item.update_id, payload):
+                    _LOG.info("dropped update %s: delivered before", item.update_id)
+                    return
+            except Exception:
+                _LOG.exception("could not record update %s in the inbox", item.update_id)
+        await super().put(item)
+
+    async def put_recovered(self, update: Update) -> None:
+        """Queue an update that was recorded before a restart, without recording it again."""
+        await super().put(update)

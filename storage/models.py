@@ -56,6 +56,9 @@ class User(SQLModel, table=True):
     start_payload: str | None = Field(default=None, max_length=64)
     # When the bot last sent proposals the user did not ask for (at most one such message a day).
     pushed_at: datetime | None = None
+    # Telegram refused a message to this user (blocked the bot, deleted the chat): the outbox
+    # stops sending until the user is back (``my_chat_member``, or they write again).
+    unreachable_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -446,6 +449,45 @@ class EventMatch(SQLModel, table=True):
 
 
 PERSONAL_TABLES["event_match"] = ("a_id", "b_id")
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update Telegram handed over, recorded before it is handled (the durable inbox).
+
+    ``payload`` is kept only until the update is handled (it holds what the person wrote); a
+    second delivery of the same ``update_id`` is dropped. Rows are forgotten after a few days.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_received_at", "received_at"),)
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    received_at: datetime = Field(default_factory=utcnow)
+    handled_at: datetime | None = None
+    failed: bool = False  # its handler raised: not tried again after a restart
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message to someone other than the person who acted, written in the same
+    transaction as the change that causes it and delivered by the dispatcher (the durable
+    outbox): claimed with a lease, retried with backoff, sent once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    message: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # one Reply
+    created_at: datetime = Field(default_factory=utcnow)
+    due_at: datetime = Field(default_factory=utcnow)  # not before (backoff after a failure)
+    claimed_at: datetime | None = None  # a sender took it; reclaimable after a lease
+    attempts: int = 0
+    sent_at: datetime | None = None  # delivered, or given up (then ``error`` says why)
+    error: str | None = Field(default=None, max_length=200)
+
+
+PERSONAL_TABLES["outbox"] = ("chat_id",)
 
 # Columns that name a user who acted on someone else's data (staff, the other side). They are
 # set to NULL when that user is erased; the rows belong to someone else.

@@ -18,14 +18,25 @@ from bot.handlers import (
     reports,
     staff,
 )
-from bot.handlers.render import send_outcome
+from bot.handlers.unit import use_case
 from bot.i18n import _
 from bot.services.ui import Outcome
+from bot.services.unit import Unit
+
+# The update kinds the handlers below take; Telegram sends no others (``allowed_updates``), so
+# nothing waits in the inbox that no handler would ever mark handled.
+ALLOWED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+)
 
 
-async def stale_button(update: Update, context: Context) -> None:
+@use_case
+async def stale_button(update: Update, context: Context, unit: Unit) -> Outcome:
     """Any callback data no feature claims: a polite refusal, nothing changes."""
-    await send_outcome(update, context, Outcome(toast=_("This button is not valid any more.")))
+    return Outcome(toast=_("This button is not valid any more."))
 
 
 def register_all(app: Application) -> None:

@@ -6,58 +6,63 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import Context
-from bot.handlers.common import set_chat_menu
-from bot.handlers.render import send_outcome
+from bot.handlers.common import refresh_chat_menu
+from bot.handlers.unit import use_case
+from bot.services.ui import Outcome
+from bot.services.unit import Unit
 
 
-async def language(update: Update, context: Context) -> None:
+@use_case
+async def language(update: Update, context: Context, unit: Unit) -> Outcome:
     """/language: offer English and Deutsch."""
-    await send_outcome(update, context, context.services.account.language_menu())
+    return context.services.account.language_menu()
 
 
-async def language_button(update: Update, context: Context) -> None:
+@use_case
+async def language_button(update: Update, context: Context, unit: Unit) -> Outcome:
     """``lang:<code>``: switch, answer in the new language, follow with the menu."""
     lang = (update.callback_query.data or "").partition(":")[2]
     out = await context.services.account.set_language(update.effective_user.id, lang)
-    await send_outcome(update, context, out)
     if out.language:
-        await set_chat_menu(context, update.effective_chat.id, out.language)
+        await refresh_chat_menu(context, unit, update.effective_chat.id, out.language)
+    return out
 
 
-async def pause(update: Update, context: Context) -> None:
+@use_case
+async def pause(update: Update, context: Context, unit: Unit) -> Outcome:
     """/pause: out of matching."""
-    out = await context.services.account.set_paused(update.effective_user.id, True)
-    await send_outcome(update, context, out)
+    return await context.services.account.set_paused(update.effective_user.id, True)
 
 
-async def resume(update: Update, context: Context) -> None:
+@use_case
+async def resume(update: Update, context: Context, unit: Unit) -> Outcome:
     """/resume: back into matching."""
-    out = await context.services.account.set_paused(update.effective_user.id, False)
-    await send_outcome(update, context, out)
+    return await context.services.account.set_paused(update.effective_user.id, False)
 
 
-async def privacy(update: Update, context: Context) -> None:
+@use_case
+async def privacy(update: Update, context: Context, unit: Unit) -> Outcome:
     """/privacy: what is stored and why."""
-    await send_outcome(update, context, context.services.account.privacy())
+    return context.services.account.privacy()
 
 
-async def mydata(update: Update, context: Context) -> None:
+@use_case
+async def mydata(update: Update, context: Context, unit: Unit) -> Outcome:
     """/mydata: a JSON document of everything stored."""
-    await send_outcome(
-        update, context, await context.services.account.export(update.effective_user.id)
-    )
+    return await context.services.account.export(update.effective_user.id)
 
 
-async def deleteme(update: Update, context: Context) -> None:
+@use_case
+async def deleteme(update: Update, context: Context, unit: Unit) -> Outcome:
     """/deleteme: ask for confirmation."""
-    await send_outcome(update, context, context.services.account.ask_delete())
+    return context.services.account.ask_delete()
 
 
-async def delete_button(update: Update, context: Context) -> None:
+@use_case
+async def delete_button(update: Update, context: Context, unit: Unit) -> Outcome:
     """``del:yes`` erases, ``del:no`` keeps; always for the pressing user only."""
     confirmed = update.callback_query.data == "del:yes"
-    out = await context.services.account.delete(update.effective_user.id, confirmed)
-    await send_outcome(update, context, out)
+    return await context.services.account.delete(update.effective_user.id, confirmed)
 
 
 def register(app: Application) -> None:

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat, ChatMember, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, CommandHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import (
+    Application,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.context import Context
-from bot.handlers.render import send_outcome
-from bot.i18n import N_, SUPPORTED, _, pick_language, set_language, use_language
+from bot.handlers.unit import use_case
+from bot.i18n import N_, SUPPORTED, _, use_language
 from bot.services.ui import Outcome
+from bot.services.unit import Unit
 
 log = logging.getLogger(__name__)
 
@@ -60,49 +67,57 @@ async def set_command_menus(app: Application) -> None:
         await app.bot.set_my_commands(bot_commands(lang), language_code=lang)
 
 
-async def set_chat_menu(context: Context, chat_id: int, lang: str) -> None:
-    """The menu of one private chat: in the chosen language, with staff commands for staff."""
+async def refresh_chat_menu(context: Context, unit: Unit, chat_id: int, lang: str) -> None:
+    """After the commit, set the menu of one private chat: in the chosen language, with the
+    staff commands for staff."""
     staff = await context.services.partnerships.is_staff(chat_id)
-    try:
-        await context.bot.set_my_commands(
-            bot_commands(lang, staff), scope=BotCommandScopeChat(chat_id)
-        )
-    except TelegramError as exc:  # the menu is a convenience; never fail the update for it
-        log.warning("could not set the command menu of chat %s: %s", chat_id, exc)
+    commands = bot_commands(lang, staff)
+
+    async def set_menu() -> None:
+        try:
+            await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+        except TelegramError as exc:  # the menu is a convenience; never fail the update for it
+            log.warning("could not set the command menu of chat %s: %s", chat_id, exc)
+
+    unit.later(set_menu)
 
 
-async def resolve_language(update: Update, context: Context) -> None:
-    """Group -1: stored choice → Telegram's language_code → English, once per update."""
-    user = update.effective_user
-    if user is None:
-        set_language("en")
-        return
-    stored = await context.services.languages.stored(user.id)
-    set_language(pick_language(stored, user.language_code))
-
-
-async def help_command(update: Update, context: Context) -> None:
+@use_case
+async def help_command(update: Update, context: Context, unit: Unit) -> Outcome:
     """/help: what the bot can do."""
     user_id = update.effective_user.id
     out = await context.services.onboarding.help(user_id)
     staff = await context.services.partnerships.help_for(user_id)
     if staff:
         out.replies[-1].text += "\n\n" + staff
-    await send_outcome(update, context, out)
+    return out
 
 
-async def unknown_command(update: Update, context: Context) -> None:
+@use_case
+async def unknown_command(update: Update, context: Context, unit: Unit) -> Outcome:
     """A command the bot does not know."""
-    await send_outcome(
-        update,
-        context,
-        Outcome().add(_("I don't know that command. /help lists what I can do.")),
-    )
+    return Outcome().add(_("I don't know that command. /help lists what I can do."))
 
 
-async def group_chat(update: Update, context: Context) -> None:
+@use_case
+async def group_chat(update: Update, context: Context, unit: Unit) -> Outcome:
     """Commands in groups: the bot works in private chats only."""
-    await send_outcome(update, context, Outcome().add(_("Please write to me in a private chat.")))
+    return Outcome().add(_("Please write to me in a private chat."))
+
+
+@use_case
+async def edited(update: Update, context: Context, unit: Unit) -> None:
+    """An edited message: the answer it changes was taken already; nothing to do."""
+
+
+@use_case
+async def membership(update: Update, context: Context, unit: Unit) -> None:
+    """The user blocked the bot (messages to them stop) or started it again."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    blocked = change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT)
+    await context.services.account.set_reachable(change.chat.id, not blocked)
 
 
 def undelivered(error: BaseException | None) -> bool:
@@ -138,9 +153,10 @@ async def on_error(update: object, context: Context) -> None:
 
 
 def register(app: Application) -> None:
-    """Group -1 language resolution, the error handler; the fallbacks come in ``register_late``."""
-    app.add_handler(TypeHandler(Update, resolve_language), group=-1)
+    """The error handler, blocked and unblocked chats; the fallbacks come in
+    ``register_late``. (The language of an update is resolved by its unit of work.)"""
     app.add_error_handler(on_error)
+    app.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
 
 
 def register_late(app: Application) -> None:
@@ -149,3 +165,4 @@ def register_late(app: Application) -> None:
     app.add_handler(CommandHandler("help", help_command, filters=private))
     app.add_handler(MessageHandler(filters.COMMAND & private, unknown_command))
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.GROUPS, group_chat))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, edited))

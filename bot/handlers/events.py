@@ -14,72 +14,80 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import Context
-from bot.handlers.render import send_notices, send_outcome
+from bot.handlers.render import seconds
+from bot.handlers.unit import use_case
 from bot.i18n import use_language
 from bot.services.events import BroadcastPlan, Events
+from bot.services.ui import Outcome
+from bot.services.unit import Unit
 
 log = logging.getLogger(__name__)
 BACKGROUND = "background_tasks"  # bot_data key: running broadcasts (awaited on shutdown/tests)
 PROGRESS_EVERY = 2.0  # seconds between edits of the progress message
 
 
-async def new_event(update: Update, context: Context) -> None:
+@use_case
+async def new_event(update: Update, context: Context, unit: Unit) -> Outcome:
     """/newevent: create an event of the staff member's partnership."""
-    out = await context.services.events.new_event(update.effective_user.id)
-    await send_outcome(update, context, out)
+    return await context.services.events.new_event(update.effective_user.id)
 
 
-async def event(update: Update, context: Context) -> None:
+@use_case
+async def event(update: Update, context: Context, unit: Unit) -> Outcome:
     """/event: live figures for staff, meetings and proposals for attendees."""
-    out = await context.services.events.overview(update.effective_user.id)
-    await send_outcome(update, context, out)
+    return await context.services.events.overview(update.effective_user.id)
 
 
-async def broadcast(update: Update, context: Context) -> None:
+@use_case
+async def broadcast(update: Update, context: Context, unit: Unit) -> Outcome:
     """/broadcast [event]: a message to every attendee of an event."""
     argument = " ".join(context.args or ()) or None
-    out = await context.services.events.broadcast(update.effective_user.id, argument)
-    await send_outcome(update, context, out)
+    return await context.services.events.broadcast(update.effective_user.id, argument)
 
 
-async def signup_button(update: Update, context: Context) -> None:
+@use_case
+async def signup_button(update: Update, context: Context, unit: Unit) -> Outcome:
     """``q:…``: consent and country of the quick sign-up."""
     data = update.callback_query.data or ""
     user = update.effective_user
     out, notices = await context.services.events.on_signup_button(user.id, data, user.username)
-    await send_outcome(update, context, out)
-    await send_notices(context.bot, notices)
+    unit.notify(*notices)
+    return out
 
 
-async def proposal_button(update: Update, context: Context) -> None:
+@use_case
+async def proposal_button(update: Update, context: Context, unit: Unit) -> Outcome:
     """``ev:…``: Interested / Not for me, did you meet?, propose an exchange, more."""
     data = update.callback_query.data or ""
     out, notices = await context.services.events.on_button(update.effective_user.id, data)
-    await send_outcome(update, context, out)
-    await send_notices(context.bot, notices)
+    unit.notify(*notices)
+    return out
 
 
-async def create_button(update: Update, context: Context) -> None:
+@use_case
+async def create_button(update: Update, context: Context, unit: Unit) -> Outcome:
     """``en:…``: the buttons of /newevent."""
     data = update.callback_query.data or ""
-    out = await context.services.events.on_create_button(
+    return await context.services.events.on_create_button(
         update.effective_user.id, data, context.bot.username
     )
-    await send_outcome(update, context, out)
 
 
-async def staff_button(update: Update, context: Context) -> None:
+@use_case
+async def staff_button(update: Update, context: Context, unit: Unit) -> Outcome:
     """``es:…``: figures, export, chart, QR and poster, broadcast."""
     service = context.services.events
     data = update.callback_query.data or ""
     out, plan = await service.on_staff_button(update.effective_user.id, data, context.bot.username)
-    await send_outcome(update, context, out)
     if plan is not None:
         rate = context.services.settings.broadcast_per_second
-        start_background(
-            context.application,
-            run_broadcast(context.bot, update.effective_chat.id, plan, rate),
-        )
+        chat_id = update.effective_chat.id
+
+        async def launch() -> None:
+            start_background(context.application, run_broadcast(context.bot, chat_id, plan, rate))
+
+        unit.later(launch)
+    return out
 
 
 def start_background(app: Application, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task:
@@ -118,7 +126,7 @@ async def run_broadcast(
                 sent += 1
             except RetryAfter as exc:  # Telegram asks to slow down: wait, then once more
                 if attempt == 0:
-                    await asyncio.sleep(_seconds(exc.retry_after))
+                    await asyncio.sleep(seconds(exc.retry_after))
                     continue
                 failed += 1
             except Forbidden:
@@ -136,10 +144,6 @@ async def run_broadcast(
     await _edit(bot, progress, plan, len(plan.messages), sent, blocked, failed)
     log.info("broadcast %s: sent %d, blocked %d, failed %d", plan.event_id, sent, blocked, failed)
     return sent, blocked, failed
-
-
-def _seconds(value: object) -> float:
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)  # type: ignore[union-attr, arg-type]
 
 
 async def _edit(bot: Bot, progress, plan: BroadcastPlan, *counts: int) -> None:

@@ -6,23 +6,26 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import Context
-from bot.handlers.render import send_notices, send_outcome
+from bot.handlers.unit import use_case
+from bot.services.ui import Outcome
+from bot.services.unit import Unit
 
 
-async def exchange(update: Update, context: Context) -> None:
+@use_case
+async def exchange(update: Update, context: Context, unit: Unit) -> Outcome:
     """/exchange: where the user's exchanges stand, with the next step."""
-    out = await context.services.exchanges.overview(update.effective_user.id)
-    await send_outcome(update, context, out)
+    return await context.services.exchanges.overview(update.effective_user.id)
 
 
-async def exchange_button(update: Update, context: Context) -> None:
+@use_case
+async def exchange_button(update: Update, context: Context, unit: Unit) -> Outcome:
     """``x:…``: a step of the exchange; the other side may be told."""
     service = context.services.exchanges
     out, notices = await service.on_button(
         update.effective_user.id, update.callback_query.data or ""
     )
-    await send_outcome(update, context, out)
-    await send_notices(context.bot, notices)
+    unit.notify(*notices)
+    return out
 
 
 def register(app: Application) -> None:

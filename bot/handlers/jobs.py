@@ -1,5 +1,6 @@
-"""The periodic job: proposal nudges and expiry, and the exchange reminders stored in the
-database (each sent once, by whichever worker claims it)."""
+"""The periodic job: proposal nudges and expiry, reminders that fell due, and the outbox rows
+nobody is sending (a sender died, or a retry is due). Each run of a kind is one unit of work:
+what it decides and the messages it writes are committed together, then delivered."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import logging
 from telegram.ext import Application
 
 from bot.context import Context, services_of
-from bot.handlers.render import send_notices
+from bot.handlers.render import send_reply
+from bot.handlers.unit import deliver
 
 log = logging.getLogger(__name__)
 FIRST_RUN_SECONDS = 5  # soon after a start, so reminders missed while down go out late once
@@ -17,11 +19,19 @@ FIRST_RUN_SECONDS = 5  # soon after a start, so reminders missed while down go o
 async def dispatch(app: Application) -> int:
     """Send everything that is due; returns the number of messages sent."""
     services = services_of(app)
-    sent = await send_notices(app.bot, await services.matchmaking.dispatch_due())
-    batches, _obsolete = await services.exchanges.dispatch_due()
-    for notice, reminder_ids in batches:
-        sent += await send_notices(app.bot, [notice])
-        await services.exchanges.mark_sent(reminder_ids)  # delivered or undeliverable
+    async with services.units.job() as unit:
+        unit.notify(*await services.matchmaking.dispatch_due())
+    sent = await deliver(app, unit.outbox)
+    async with services.units.job() as unit:
+        batches, _obsolete = await services.exchanges.dispatch_due()
+        for notice, reminder_ids in batches:
+            unit.notify(notice)
+            await services.exchanges.mark_sent(reminder_ids)
+    sent += await deliver(app, unit.outbox)
+    bot = app.bot
+    sent += await services.outbox.dispatch(lambda chat, reply: send_reply(bot, chat, reply))
+    await services.inbox.forget_old()
+    await services.outbox.forget_old()
     return sent
 
 
@@ -29,7 +39,7 @@ async def dispatch_job(context: Context) -> None:
     """JobQueue callback around ``dispatch``."""
     sent = await dispatch(context.application)
     if sent:
-        log.info("sent %d reminders, nudges and expiry notes", sent)
+        log.info("sent %d reminders, nudges and other messages", sent)
 
 
 def register(app: Application) -> None:

@@ -6,29 +6,31 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import Context
-from bot.handlers.render import send_notices, send_outcome
+from bot.handlers.unit import use_case
+from bot.services.ui import Outcome
+from bot.services.unit import Unit
 
 
-async def matches(update: Update, context: Context) -> None:
+@use_case
+async def matches(update: Update, context: Context, unit: Unit) -> Outcome:
     """/matches: the next proposal card."""
-    out = await context.services.matchmaking.show(update.effective_user.id)
-    await send_outcome(update, context, out)
+    return await context.services.matchmaking.show(update.effective_user.id)
 
 
-async def proposal_button(update: Update, context: Context) -> None:
+@use_case
+async def proposal_button(update: Update, context: Context, unit: Unit) -> Outcome:
     """Interested / Not for me / Next / decline reasons; may notify the other side."""
     service = context.services.matchmaking
     out, notices = await service.on_button(
         update.effective_user.id, update.callback_query.data or ""
     )
-    await send_outcome(update, context, out)
-    await send_notices(context.bot, notices)
+    unit.notify(*notices)
+    return out
 
 
-async def announce_newcomer(context: Context, user_id: int) -> None:
+async def announce_newcomer(context: Context, unit: Unit, user_id: int) -> None:
     """After a registration: tell existing participants for whom the newcomer is a top match."""
-    notices = await context.services.matchmaking.new_participant(user_id)
-    await send_notices(context.bot, notices)
+    unit.notify(*await context.services.matchmaking.new_participant(user_id))
 
 
 def register(app: Application) -> None:

@@ -10,24 +10,25 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import Context
-from bot.handlers.common import set_chat_menu
+from bot.handlers.common import refresh_chat_menu
 from bot.handlers.matching import announce_newcomer
-from bot.handlers.render import send_notices, send_outcome
+from bot.handlers.unit import use_case
 from bot.i18n import _, current_language
 from bot.services import events, exchanges, partnerships
 from bot.services.ui import Outcome
+from bot.services.unit import Unit
 
 
-async def _after(context: Context, user_id: int, out: Outcome) -> None:
+async def _after(context: Context, unit: Unit, user_id: int, out: Outcome) -> None:
     """A profile completed (announce it) or waiting for validation (tell the staff)."""
     if out.completed:
-        await announce_newcomer(context, user_id)
+        await announce_newcomer(context, unit, user_id)
     if out.submitted:
-        notices = await context.services.partnerships.profile_submitted(user_id)
-        await send_notices(context.bot, notices)
+        unit.notify(*await context.services.partnerships.profile_submitted(user_id))
 
 
-async def start(update: Update, context: Context) -> None:
+@use_case
+async def start(update: Update, context: Context, unit: Unit) -> Outcome:
     """/start [payload]: staff invitation, staff overview, or welcome and registration."""
     user = update.effective_user
     payload = context.args[0] if context.args else None
@@ -37,10 +38,9 @@ async def start(update: Update, context: Context) -> None:
         out = await services.partnerships.accept_invite(
             user.id, token, user.username, user.language_code
         )
-        await send_outcome(update, context, out)
         if await services.partnerships.is_staff(user.id):
-            await set_chat_menu(context, update.effective_chat.id, current_language())
-        return
+            await refresh_chat_menu(context, unit, update.effective_chat.id, current_language())
+        return out
     if payload and payload.startswith(events.EVENT_PREFIX):
         code = payload[len(events.EVENT_PREFIX) :]
         out, notices, fallback = await services.events.join(
@@ -49,65 +49,57 @@ async def start(update: Update, context: Context) -> None:
         if fallback:  # unknown or finished event: the normal registration
             more = await services.onboarding.start(user.id, None, user.username, user.language_code)
             out.replies.extend(more.replies)
-        await send_outcome(update, context, out)
-        await send_notices(context.bot, notices)
-        return
+        unit.notify(*notices)
+        return out
     if not payload and await services.account.state_of(user.id) in events.RESUMED:
-        await send_outcome(update, context, await services.events.resume(user.id))
-        return
+        return await services.events.resume(user.id)
     out = None if payload else await services.partnerships.staff_start(user.id)
     if out is None:
         out = await services.onboarding.start(user.id, payload, user.username, user.language_code)
-    await send_outcome(update, context, out)
-    await _after(context, user.id, out)
+    await _after(context, unit, user.id, out)
+    return out
 
 
-async def cancel(update: Update, context: Context) -> None:
+@use_case
+async def cancel(update: Update, context: Context, unit: Unit) -> Outcome:
     """/cancel: leave the current question; nothing is lost."""
     user_id = update.effective_user.id
     services = context.services
     state = await services.account.state_of(user_id)
     if state in events.STATES:
-        out = await services.events.cancel(user_id)
-    elif state in exchanges.STATES:
-        out = await services.exchanges.cancel(user_id)
-    elif state in partnerships.STATES:
-        out = await services.partnerships.cancel(user_id)
-    else:
-        out = await services.onboarding.cancel(user_id)
-    await send_outcome(update, context, out)
+        return await services.events.cancel(user_id)
+    if state in exchanges.STATES:
+        return await services.exchanges.cancel(user_id)
+    if state in partnerships.STATES:
+        return await services.partnerships.cancel(user_id)
+    return await services.onboarding.cancel(user_id)
 
 
-async def text(update: Update, context: Context) -> None:
+@use_case
+async def text(update: Update, context: Context, unit: Unit) -> Outcome:
     """A typed answer (or chatter when nothing is asked)."""
     user_id = update.effective_user.id
     message = update.effective_message.text or ""
     services = context.services
     out = await services.onboarding.on_text(user_id, message)
     if out is not None:
-        await send_outcome(update, context, out)
-        await _after(context, user_id, out)
-        return
+        await _after(context, unit, user_id, out)
+        return out
     state = await services.account.state_of(user_id)  # a question of another service
     if state in events.STATES:
         out, notices = await services.events.on_text(user_id, message, context.bot.username)
-        await send_outcome(update, context, out)
-        await send_notices(context.bot, notices)
-        return
-    if state in exchanges.STATES:
+    elif state in exchanges.STATES:
         out, notices = await services.exchanges.on_text(user_id, message)
-        await send_outcome(update, context, out)
-        await send_notices(context.bot, notices)
-        return
-    if state in partnerships.STATES:
+    elif state in partnerships.STATES:
         out, notices, _approved = await services.partnerships.on_text(user_id, message)
-        await send_outcome(update, context, out)
-        await send_notices(context.bot, notices)
-        return
-    await send_outcome(update, context, Outcome().add(_("Please send /start to continue.")))
+    else:
+        return Outcome().add(_("Please send /start to continue."))
+    unit.notify(*notices)
+    return out
 
 
-async def other(update: Update, context: Context) -> None:
+@use_case
+async def other(update: Update, context: Context, unit: Unit) -> Outcome:
     """Files, stickers, photos, voice…: a report's attachment, or explain what is expected."""
     user_id = update.effective_user.id
     services = context.services
@@ -118,26 +110,24 @@ async def other(update: Update, context: Context) -> None:
         )
         if result is not None:
             out, notices = result
-            await send_outcome(update, context, out)
-            await send_notices(context.bot, notices)
-            return
+            unit.notify(*notices)
+            return out
     state = await services.account.state_of(user_id)
     if state in events.STATES:
-        out = await services.events.other_input(user_id)
-    elif state in exchanges.STATES or state in partnerships.STATES:
-        out = await services.exchanges.other_input(user_id)
-    else:
-        out = await services.onboarding.on_other(user_id)
-    await send_outcome(update, context, out)
+        return await services.events.other_input(user_id)
+    if state in exchanges.STATES or state in partnerships.STATES:
+        return await services.exchanges.other_input(user_id)
+    return await services.onboarding.on_other(user_id)
 
 
-async def button(update: Update, context: Context) -> None:
+@use_case
+async def button(update: Update, context: Context, unit: Unit) -> Outcome:
     """A registration button."""
     query = update.callback_query
     user = update.effective_user
     out = await context.services.onboarding.on_button(user.id, query.data or "", user.username)
-    await send_outcome(update, context, out)
-    await _after(context, user.id, out)
+    await _after(context, unit, user.id, out)
+    return out
 
 
 def register(app: Application) -> None:

@@ -6,9 +6,10 @@ import logging
 import re
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.context import Context
+from bot.services.outbox import TryLater, Undeliverable
 from bot.services.ui import Keyboard, Outcome, Reply
 
 log = logging.getLogger(__name__)
@@ -95,21 +96,29 @@ async def send_outcome(update: Update, context: Context, out: Outcome) -> None:
             )
 
 
-async def send_notices(bot: Bot, notices: list) -> int:
-    """Messages to other users (proposals, introductions, nudges); returns how many arrived.
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """Deliver one outbox reply, translating Telegram's refusals into the outbox's terms."""
+    try:
+        await _send(bot, chat_id, reply)
+    except Forbidden as exc:  # blocked, deactivated, kicked
+        raise Undeliverable(exc.message, unreachable=True) from exc
+    except BadRequest as exc:
+        gone = any(
+            phrase in exc.message.lower()
+            for phrase in ("chat not found", "user is deactivated", "peer_id_invalid")
+        )
+        raise Undeliverable(exc.message, unreachable=gone) from exc
+    except RetryAfter as exc:
+        raise TryLater(exc.message, seconds(exc.retry_after)) from exc
+    except TelegramError as exc:  # network, timeouts, Telegram's own trouble
+        raise TryLater(exc.message) from exc
 
-    A user who blocked the bot or deleted the chat must not break anyone else's update.
-    """
-    sent = 0
-    for notice in notices:
-        for reply in notice.replies:
-            try:
-                await _send(bot, notice.chat_id, reply)
-                sent += 1
-            except TelegramError as exc:
-                log.info("could not reach chat %s: %s", notice.chat_id, exc)
-                break
-    return sent
+
+def seconds(value: object) -> float:
+    """A ``retry_after`` as seconds (PTB gives an int or a timedelta)."""
+    if hasattr(value, "total_seconds"):
+        return value.total_seconds()  # type: ignore[union-attr, no-any-return]
+    return float(value)  # type: ignore[arg-type]
 
 
 async def _send_document(bot: Bot, chat_id: int, reply: Reply) -> None:

@@ -6,19 +6,21 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.context import Context
-from bot.handlers.render import send_outcome
+from bot.handlers.unit import use_case
+from bot.services.ui import Outcome
+from bot.services.unit import Unit
 
 
-async def stats(update: Update, context: Context) -> None:
+@use_case
+async def stats(update: Update, context: Context, unit: Unit) -> Outcome:
     """/stats: counts and a chart of exchanges by phase for the staff member's partnership."""
-    out = await context.services.reports.stats(update.effective_user.id)
-    await send_outcome(update, context, out)
+    return await context.services.reports.stats(update.effective_user.id)
 
 
-async def export(update: Update, context: Context) -> None:
+@use_case
+async def export(update: Update, context: Context, unit: Unit) -> Outcome:
     """/export: the partnership's participants and exchanges as CSV files."""
-    out = await context.services.reports.export(update.effective_user.id)
-    await send_outcome(update, context, out)
+    return await context.services.reports.export(update.effective_user.id)
 
 
 def register(app: Application) -> None:

@@ -8,71 +8,71 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import Context
 from bot.handlers.matching import announce_newcomer
-from bot.handlers.render import send_notices, send_outcome
+from bot.handlers.unit import use_case
 from bot.i18n import _
 from bot.services.ui import Outcome, esc
+from bot.services.unit import Unit
 
 
-async def new_partnership(update: Update, context: Context) -> None:
+@use_case
+async def new_partnership(update: Update, context: Context, unit: Unit) -> Outcome:
     """/newpartnership: a guided creation (super-admins only)."""
-    out = await context.services.partnerships.new_partnership(update.effective_user.id)
-    await send_outcome(update, context, out)
+    return await context.services.partnerships.new_partnership(update.effective_user.id)
 
 
-async def list_partnerships(update: Update, context: Context) -> None:
+@use_case
+async def list_partnerships(update: Update, context: Context, unit: Unit) -> Outcome:
     """/partnerships: the partnerships this user administers or works for."""
-    out = await context.services.partnerships.list_partnerships(update.effective_user.id)
-    await send_outcome(update, context, out)
+    return await context.services.partnerships.list_partnerships(update.effective_user.id)
 
 
-async def invite(update: Update, context: Context) -> None:
+@use_case
+async def invite(update: Update, context: Context, unit: Unit) -> Outcome:
     """/invite <slug>: a one-time staff link (super-admins only)."""
     service = context.services.partnerships
     user_id = update.effective_user.id
     if not context.args:
-        out = await service.list_partnerships(user_id)
-    else:
-        out = await service.invite(user_id, context.args[0])
-    await send_outcome(update, context, out)
+        return await service.list_partnerships(user_id)
+    return await service.invite(user_id, context.args[0])
 
 
-async def pending(update: Update, context: Context) -> None:
+@use_case
+async def pending(update: Update, context: Context, unit: Unit) -> Outcome:
     """/pending: what waits for this staff member's validation."""
-    out = await context.services.partnerships.pending(update.effective_user.id)
-    await send_outcome(update, context, out)
+    return await context.services.partnerships.pending(update.effective_user.id)
 
 
-async def partnership_button(update: Update, context: Context) -> None:
+@use_case
+async def partnership_button(update: Update, context: Context, unit: Unit) -> Outcome:
     """``pn:…``: creation steps, staff invites, registering as a participant."""
     data = update.callback_query.data or ""
     user = update.effective_user
     if data == "pn:reg":
-        out = await context.services.onboarding.start(
+        return await context.services.onboarding.start(
             user.id, None, user.username, user.language_code
         )
-    else:
-        out = await context.services.partnerships.on_partnership_button(user.id, data)
-    await send_outcome(update, context, out)
+    return await context.services.partnerships.on_partnership_button(user.id, data)
 
 
-async def decision_button(update: Update, context: Context) -> None:
+@use_case
+async def decision_button(update: Update, context: Context, unit: Unit) -> Outcome:
     """``sv:…``: Approve / Reject (with a reason) / History."""
     service = context.services.partnerships
     user_id = update.effective_user.id
     out, notices, approved = await service.on_button(user_id, update.callback_query.data or "")
-    await send_outcome(update, context, out)
-    await send_notices(context.bot, notices)
+    unit.notify(*notices)
     for participant in approved:
-        await announce_newcomer(context, participant)
-        await tell_if_nobody_fits(update, context, participant)
+        await announce_newcomer(context, unit, participant)
+        await tell_if_nobody_fits(context, participant, out)
+    return out
 
 
-async def tell_if_nobody_fits(update: Update, context: Context, participant: int) -> None:
+async def tell_if_nobody_fits(context: Context, participant: int, out: Outcome) -> None:
     """Nobody is dropped silently: staff learn when a validated participant has no match."""
     reason = await context.services.matchmaking.nobody_fits(participant)
     if reason:
         text = _("Nobody can be proposed to this participant yet. The participant reads:")
-        await send_outcome(update, context, Outcome().add(text + "\n<i>" + esc(reason) + "</i>"))
+        out.add(text + "\n<i>" + esc(reason) + "</i>")
 
 
 def register(app: Application) -> None:

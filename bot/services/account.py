@@ -5,40 +5,11 @@ from __future__ import annotations
 import json
 
 from bot.i18n import SUPPORTED, _, set_language
+from bot.services.languages import LanguageCache
 from bot.services.ui import Button, Document, Outcome, Reply
-from storage import repo
+from storage import repo, repo_delivery
 from storage.db import Database
 from storage.models import ConsentState, utcnow
-
-
-class LanguageCache:
-    """Stored language choices, read once per user and kept up to date by the services.
-
-    The group -1 handler asks it on every update, so it must not cost a query each time.
-    """
-
-    def __init__(self, db: Database, size: int = 50_000) -> None:
-        self.db = db
-        self.size = size
-        self._known: dict[int, str | None] = {}
-
-    async def stored(self, user_id: int) -> str | None:
-        """The user's explicit choice, or None."""
-        try:
-            return self._known[user_id]
-        except KeyError:
-            pass
-        async with self.db.session() as session:
-            user = await repo.get_user(session, user_id=user_id)
-        value = user.language if user else None
-        if len(self._known) >= self.size:
-            self._known.pop(next(iter(self._known)))
-        self._known[user_id] = value
-        return value
-
-    def remember(self, user_id: int, language: str | None) -> None:
-        """Record a change made by this process."""
-        self._known[user_id] = language
 
 
 class Account:
@@ -76,6 +47,13 @@ class Account:
         out = Outcome(language=lang)
         out.replies.append(Reply(_("I will speak English with you from now on."), edit=True))
         return out
+
+    async def set_reachable(self, user_id: int, reachable: bool) -> None:
+        """The user blocked the bot (False) or started it again (True)."""
+        async with self.db.session() as session:
+            await repo_delivery.set_unreachable(
+                session, user_id=user_id, when=None if reachable else utcnow()
+            )
 
     async def set_paused(self, user_id: int, paused: bool) -> Outcome:
         """``/pause`` and ``/resume``."""

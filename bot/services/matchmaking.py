@@ -310,7 +310,9 @@ class Matchmaking:
                 if theirs == Side.INTERESTED:
                     proposal.matched_at = proposal.closed_at = now
                     out.replies.append(self._answered(pop, proposal, user_id, _("Interested")))
-                    out.replies.append(self._introduction(pop, other))
+                    # Both introductions are durable messages (they carry the contacts): a
+                    # crash after the commit delays them, never loses them.
+                    notices.append(Notice(user_id, [self._introduction(pop, other)]))
                     notices.append(self._notice_introduction(pop, other, user_id))
                     matched = self._visitor_and_host(pop, user_id, other)
                 else:
@@ -357,8 +359,7 @@ class Matchmaking:
             await session.commit()
         if matched is not None and self.on_match is not None:
             replies, more = await self.on_match(proposal.id or 0, *matched, user_id)
-            out.replies.extend(replies)
-            _merge(notices, more)
+            _merge(notices, [Notice(user_id, replies), *more])
         if action == "i" and proposal.matched_at is None:  # while waiting: the next card
             out.replies.extend((await self.show(user_id, skip=frozenset({pid}))).replies)
         await self._offer_next(pop, waiting, notices)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import html
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,39 @@ class Reply:
     edit: bool = False
     markup_only: bool = False
     document: Document | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The reply as JSON (an outbox row); edits are not stored, they need the message."""
+        data: dict[str, Any] = {"text": self.text}
+        if self.keyboard:
+            data["keyboard"] = [[[b.label, b.data] for b in row] for row in self.keyboard]
+        doc = self.document
+        if doc is not None:
+            data["document"] = {
+                "filename": doc.filename,
+                "content": base64.b64encode(doc.content).decode("ascii"),
+                "caption": doc.caption,
+                "file_id": doc.file_id,
+                "photo": doc.photo,
+            }
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        """The reply stored by ``to_json``."""
+        rows_ = data.get("keyboard", [])
+        keyboard = [[Button(label, value) for label, value in row] for row in rows_]
+        document = None
+        if "document" in data:
+            doc = data["document"]
+            document = Document(
+                doc["filename"],
+                base64.b64decode(doc.get("content") or ""),
+                doc.get("caption") or "",
+                doc.get("file_id"),
+                bool(doc.get("photo")),
+            )
+        return cls(data.get("text", ""), keyboard or None, document=document)
 
 
 @dataclass

@@ -70,7 +70,19 @@ class BotDriver:
         await app.initialize()
         if app.post_init:
             await app.post_init(app)
-        return cls(app, transport)
+        driver = cls(app, transport)
+        await driver.drain()
+        return driver
+
+    async def drain(self) -> int:
+        """Handle what waits in the update queue (updates a crash left unhandled, queued at
+        start-up), as the running application's update fetcher would; returns how many."""
+        queue = self.app.update_queue
+        count = 0
+        while not queue.empty():
+            await self.app.process_update(queue.get_nowait())
+            count += 1
+        return count
 
     async def stop(self) -> None:
         """Shut the application down (closes the database)."""

@@ -221,6 +221,7 @@ class OfflineRequest(BaseRequest):
         "_file_counter",
         "_files",
         "_next_message_id",
+        "_pending_updates",
         "bot_user",
         "calls",
         "on_call",
@@ -237,6 +238,7 @@ class OfflineRequest(BaseRequest):
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._files: dict[str, UploadedFile] = {}
         self._file_counter = itertools.count(1)
+        self._pending_updates: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------ BaseRequest API
     @property
@@ -271,7 +273,12 @@ class OfflineRequest(BaseRequest):
         params = self._decode(request_data)
 
         if key == "getupdates":
-            # Not recorded (it would flood `calls` while polling); behave like an empty long poll.
+            # Not recorded (it would flood `calls` while polling). As Telegram does, an offset
+            # confirms every update below it; the others are handed over again until then.
+            offset = int(params.get("offset") or 0)
+            self._pending_updates = [u for u in self._pending_updates if u["update_id"] >= offset]
+            if self._pending_updates:
+                return 200, json.dumps({"ok": True, "result": self._pending_updates}).encode()
             timeout = params.get("timeout") or 0
             if timeout:
                 await asyncio.sleep(min(float(timeout), 0.5))
@@ -341,6 +348,16 @@ class OfflineRequest(BaseRequest):
         if msg is None:
             return self._minimal_message(_normalize_chat_id(chat_id), message_id)
         return dict(msg._raw)
+
+    def push_update(self, update: dict[str, Any]) -> None:
+        """An update for ``getUpdates`` to hand over (Bot API JSON), until an offset
+        confirms it."""
+        self._pending_updates.append(update)
+
+    @property
+    def unconfirmed_updates(self) -> list[dict[str, Any]]:
+        """Updates handed over (or waiting) that no ``getUpdates`` offset confirmed yet."""
+        return list(self._pending_updates)
 
     def block(self, chat_id: int) -> None:
         self._blocked.add(_normalize_chat_id(chat_id))

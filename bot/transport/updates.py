@@ -50,10 +50,15 @@ class FakeUser:
 class UpdateFactory:
     """Builds updates sent by fake users in their private chat with the bot."""
 
-    def __init__(self, bot: Bot, transport: OfflineRequest) -> None:
+    def __init__(
+        self, bot: Bot, transport: OfflineRequest, first_update_id: int | None = None
+    ) -> None:
         self.bot = bot
         self.transport = transport
-        self._update_ids = itertools.count(1)
+        # Update ids are unique per bot: the inbox drops an id it has seen. Counting from the
+        # clock keeps them unique across restarts on the same database (shell, tests).
+        first = first_update_id if first_update_id is not None else time.time_ns() // 1000
+        self._update_ids = itertools.count(first)
         self._message_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
@@ -141,6 +146,20 @@ class UpdateFactory:
         }
         return self._update(callback_query=query)
 
+    def chat_member(self, user: FakeUser, status: str) -> Update:
+        """``my_chat_member``: the user blocked the bot (``kicked``) or started it again
+        (``member``)."""
+        before = "member" if status == "kicked" else "kicked"
+        bot_user = {"id": self.bot.id, "is_bot": True, "first_name": self.bot.first_name}
+        change = {
+            "chat": user.chat_dict(),
+            "from": user.to_dict(),
+            "date": int(time.time()),
+            "old_chat_member": {"status": before, "user": bot_user, **_until(before)},
+            "new_chat_member": {"status": status, "user": bot_user, **_until(status)},
+        }
+        return self._update(my_chat_member=change)
+
     # ------------------------------------------------------------------ media & others
     def sticker(self, user: FakeUser) -> Update:
         sticker = {
@@ -182,3 +201,8 @@ class UpdateFactory:
         if user.last_name is not None:
             contact["last_name"] = user.last_name
         return self.message(user, contact=contact)
+
+
+def _until(status: str) -> dict[str, Any]:
+    """A banned member needs ``until_date`` (0: for ever)."""
+    return {"until_date": 0} if status == "kicked" else {}

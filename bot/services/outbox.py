@@ -1,0 +1,181 @@
+"""Durable delivery of messages to people other than the one who acted.
+
+A unit of work writes its messages as outbox rows in its own transaction, already claimed
+for this process (``Units``); the handler delivers them right after its reply
+(``deliver``). The periodic dispatcher (``dispatch``) sends whatever is due and unclaimed:
+rows whose sender died (the claim's lease ran out) and rows waiting for a retry. Each row is
+recorded as sent right after it went out, so a crash repeats at most the one message that
+was on its way; a chat's messages go out in the order they were written.
+
+The outbox knows nothing of Telegram: the ``send`` callable of the handler layer delivers
+one reply and raises ``Undeliverable`` (Telegram refuses for good) or ``TryLater``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+
+from bot.clock import Clock
+from bot.services.ui import Reply
+from storage import repo_delivery
+from storage.db import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)  # a claimed row not sent by then is taken by another sender
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(seconds=30)  # then doubling, at most an hour
+MAX_RETRY = timedelta(hours=1)
+KEEP_SENT = timedelta(days=1)  # sent rows hold personal text: forgotten after this
+UNREACHABLE = "unreachable"
+
+
+class Undeliverable(Exception):
+    """Telegram refuses this message for good; ``unreachable``: it refuses the chat."""
+
+    def __init__(self, reason: str, *, unreachable: bool) -> None:
+        super().__init__(reason)
+        self.unreachable = unreachable
+
+
+class TryLater(Exception):
+    """Not delivered now (flood control, network); ``seconds`` is Telegram's wish, if any."""
+
+    def __init__(self, reason: str, seconds: float | None = None) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+Send = Callable[[int, Reply], Awaitable[None]]
+
+
+class Outbox:
+    """Sends outbox rows and records what became of them."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def deliver(self, send: Send, rows: Sequence[OutboxMessage]) -> int:
+        """Send rows this process claimed (a unit's messages); how many went out. Rows the
+        unit already gave up (an unreachable chat) are skipped."""
+        mine = [row for row in rows if row.sent_at is None]
+        return await self._send(send, mine, gone=set())
+
+    async def dispatch(self, send: Send, limit: int = 100) -> int:
+        """Claim what is due (retries, and rows of a sender that died) and send it."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            rows = await repo_delivery.claim_messages(
+                session, now=now, lease_until=now - LEASE, limit=limit
+            )
+            await session.commit()
+        return await self._send(send, rows)
+
+    async def claim(self, ids: Sequence[int]) -> list[OutboxMessage]:
+        """Claim these rows for sending now (a paced broadcast takes its rows in turns)."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            rows = await repo_delivery.claim_messages(
+                session, now=now, lease_until=now - LEASE, ids=ids, limit=len(ids)
+            )
+            await session.commit()
+        return rows
+
+    async def send_one(self, send: Send, row: OutboxMessage) -> str | None:
+        """Send one claimed row and record it; None when it went out, else why not."""
+        return (await self._send_rows(send, [row]))[0]
+
+    async def forget_old(self) -> int:
+        """Delete rows sent or given up a while ago."""
+        async with self.db.session() as session:
+            count = await repo_delivery.forget_messages(
+                session, before=self.clock.now() - KEEP_SENT
+            )
+            await session.commit()
+        return count
+
+    # ----------------------------------------------------------------- sending
+
+    async def _send(
+        self, send: Send, rows: list[OutboxMessage], gone: set[int] | None = None
+    ) -> int:
+        results = await self._send_rows(send, rows, gone)
+        return sum(result is None for result in results)
+
+    async def _send_rows(
+        self, send: Send, rows: list[OutboxMessage], gone: set[int] | None = None
+    ) -> list[str | None]:
+        if not rows:
+            return []
+        if gone is None:
+            async with self.db.session() as session:
+                gone = await repo_delivery.unreachable(
+                    session, user_ids={row.chat_id for row in rows}
+                )
+        waiting: set[int] = set()  # chats whose earlier message waits: the later ones wait too
+        results: list[str | None] = []
+        for row in rows:
+            assert row.id is not None
+            if row.chat_id in waiting:
+                await self._record(lambda s, r=row: repo_delivery.release_messages(s, ids=[r.id]))
+                results.append("waiting")
+                continue
+            if row.chat_id in gone:
+                await self._finish(row, UNREACHABLE)
+                results.append(UNREACHABLE)
+                continue
+            try:
+                await send(row.chat_id, Reply.from_json(row.message))
+            except Undeliverable as exc:
+                log.info("outbox %s: undeliverable: %s", row.id, exc)
+                if exc.unreachable:
+                    gone.add(row.chat_id)
+                    await self._record(
+                        lambda s, r=row: repo_delivery.set_unreachable(
+                            s, user_id=r.chat_id, when=self.clock.now()
+                        )
+                    )
+                await self._finish(row, str(exc) or UNREACHABLE)
+                results.append(str(exc) or UNREACHABLE)
+                continue
+            except TryLater as exc:
+                waiting.add(row.chat_id)
+                results.append(await self._retry(row, exc))
+                continue
+            await self._finish(row, None)
+            results.append(None)
+        return results
+
+    async def _retry(self, row: OutboxMessage, exc: TryLater) -> str:
+        attempts = row.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            log.warning("outbox %s: given up after %d attempts: %s", row.id, attempts, exc)
+            await self._finish(row, f"given up: {exc}")
+            return "given up"
+        delay = min(FIRST_RETRY * 2 ** (attempts - 1), MAX_RETRY)
+        if exc.seconds is not None:
+            delay = max(delay, timedelta(seconds=exc.seconds))
+        due = self.clock.now() + delay
+        log.info("outbox %s: retry in %s: %s", row.id, delay, exc)
+        await self._record(
+            lambda s: repo_delivery.retry_message(
+                s, message_id=row.id or 0, due_at=due, error=str(exc) or "retry"
+            )
+        )
+        return "retry"
+
+    async def _finish(self, row: OutboxMessage, error: str | None) -> None:
+        await self._record(
+            lambda s: repo_delivery.finish_message(
+                s, message_id=row.id or 0, now=self.clock.now(), error=error
+            )
+        )
+
+    async def _record(self, change: Callable[..., Awaitable[object]]) -> None:
+        async with self.db.session() as session:
+            await change(session)
+            await session.commit()

@@ -1,0 +1,207 @@
+"""Queries of the durable inbox (updates in) and outbox (messages out)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxUpdate, OutboxMessage, User
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    """INSERT with ON CONFLICT support for the session's database."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+# --------------------------------------------------------------------- inbox
+
+
+async def record_update(
+    session: AsyncSession, *, update_id: int, payload: dict[str, Any], now: datetime
+) -> bool:
+    """Store an update as received; False when this ``update_id`` is known already."""
+    statement = (
+        _insert(session, InboxUpdate)
+        .values(update_id=update_id, payload=payload, received_at=now, failed=False)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(InboxUpdate.update_id)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def claim_update(session: AsyncSession, *, update_id: int, now: datetime) -> bool:
+    """Mark the update handled in the caller's transaction; False when it was handled
+    before (a second delivery). On PostgreSQL a concurrent claim of the same update waits
+    for this transaction and then gets False. The stored payload is dropped."""
+    statement = _insert(session, InboxUpdate).values(
+        update_id=update_id, payload=None, received_at=now, handled_at=now, failed=False
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["update_id"],
+        set_={"handled_at": now, "payload": None},
+        where=InboxUpdate.handled_at.is_(None),  # type: ignore[union-attr]
+    ).returning(InboxUpdate.update_id)
+    return (await session.execute(statement)).first() is not None
+
+
+async def mark_update_failed(session: AsyncSession, *, update_id: int, now: datetime) -> None:
+    """The update's handler raised: never handle it again (a restart would repeat the
+    failure); the payload is dropped."""
+    statement = _insert(session, InboxUpdate).values(
+        update_id=update_id, payload=None, received_at=now, handled_at=now, failed=True
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["update_id"],
+            set_={"handled_at": now, "payload": None, "failed": True},
+        )
+    )
+
+
+async def unhandled_updates(session: AsyncSession) -> list[dict[str, Any]]:
+    """Payloads of updates received but not handled (a crash), oldest first."""
+    rows = await session.execute(
+        select(InboxUpdate.payload)
+        .where(
+            InboxUpdate.handled_at.is_(None),  # type: ignore[union-attr]
+            InboxUpdate.payload.is_not(None),  # type: ignore[union-attr]
+        )
+        .order_by(InboxUpdate.update_id)
+    )
+    return [payload for payload in rows.scalars() if payload]
+
+
+async def forget_updates(session: AsyncSession, *, before: datetime) -> int:
+    """Delete updates received before ``before`` (Telegram redelivers for a day at most)."""
+    result = await session.execute(delete(InboxUpdate).where(InboxUpdate.received_at < before))
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------- outbox
+
+
+async def add_messages(session: AsyncSession, *, rows: Sequence[OutboxMessage]) -> list[int]:
+    """Insert outbox rows in order; their ids."""
+    session.add_all(rows)
+    await session.flush()
+    return [row.id for row in rows if row.id is not None]
+
+
+async def claim_messages(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    ids: Collection[int] | None = None,
+    limit: int = 100,
+) -> list[OutboxMessage]:
+    """Claim messages to send (``ids``, or whatever is due) in one statement, oldest first.
+
+    Free means never claimed, or claimed before ``lease_until`` by a sender that did not
+    finish (it died). With ``ids`` the due time is not checked (the caller sends its own
+    messages now). PostgreSQL skips rows another sender is claiming; the outer guard
+    re-checks, so every row goes to one sender.
+    """
+    free = or_(
+        OutboxMessage.claimed_at.is_(None),  # type: ignore[union-attr]
+        OutboxMessage.claimed_at < lease_until,  # type: ignore[operator]
+    )
+    open_ = and_(OutboxMessage.sent_at.is_(None), free)  # type: ignore[union-attr]
+    if ids is not None:
+        if not ids:
+            return []
+        wanted = and_(open_, OutboxMessage.id.in_(list(ids)))  # type: ignore[union-attr]
+    else:
+        wanted = and_(open_, OutboxMessage.due_at <= now)
+    pick = (
+        select(OutboxMessage.id)
+        .where(wanted)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(pick.scalar_subquery()), wanted)  # type: ignore[union-attr]
+        .values(claimed_at=now)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars(), key=lambda row: row.id or 0)
+
+
+async def finish_message(
+    session: AsyncSession, *, message_id: int, now: datetime, error: str | None = None
+) -> None:
+    """The message went out (or, with ``error``, will never go out)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(sent_at=now, error=(error or None) and error[:200])
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def retry_message(
+    session: AsyncSession, *, message_id: int, due_at: datetime, error: str
+) -> None:
+    """Send it again at ``due_at`` (released for any sender then)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            due_at=due_at,
+            claimed_at=None,
+            attempts=OutboxMessage.attempts + 1,
+            error=error[:200],
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release_messages(session: AsyncSession, *, ids: Collection[int]) -> None:
+    """Give claimed messages back unsent (their chat's earlier message must go first)."""
+    if ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(ids)))  # type: ignore[union-attr]
+            .values(claimed_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def forget_messages(session: AsyncSession, *, before: datetime) -> int:
+    """Delete messages sent or given up before ``before`` (they hold personal text)."""
+    result = await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.sent_at < before)  # type: ignore[operator]
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def set_unreachable(session: AsyncSession, *, user_id: int, when: datetime | None) -> None:
+    """Mark the user unreachable since ``when`` (None: reachable again)."""
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(unreachable_at=when)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def unreachable(session: AsyncSession, *, user_ids: Collection[int]) -> set[int]:
+    """Which of these users the bot cannot reach."""
+    if not user_ids:
+        return set()
+    rows = await session.execute(
+        select(User.id).where(
+            User.id.in_(list(user_ids)),  # type: ignore[attr-defined]
+            User.unreachable_at.is_not(None),  # type: ignore[union-attr]
+        )
+    )
+    return set(rows.scalars())
