@@ -25,17 +25,21 @@ from bot.handlers import register_all
 from bot.handlers.common import set_command_menus
 from bot.handlers.events import BACKGROUND
 from bot.matching.vocabulary import Vocabulary
-from bot.services.account import Account
-from bot.services.events import Events
-from bot.services.exchanges import Exchanges
+from bot.services.account.service import Account
+from bot.services.events.index import EventIndexes
+from bot.services.events.service import Events
+from bot.services.exchanges.service import Exchanges
 from bot.services.inbox import Inbox
 from bot.services.languages import LanguageCache
-from bot.services.matchmaking import Matchmaking
-from bot.services.onboarding import Onboarding
+from bot.services.matchmaking.service import Matchmaking
+from bot.services.onboarding.service import Onboarding
 from bot.services.outbox import Outbox
-from bot.services.partnerships import Partnerships
-from bot.services.reports import StaffReports
+from bot.services.partnerships.access import StaffAccess
+from bot.services.partnerships.service import Partnerships
+from bot.services.reports.service import StaffReports
+from bot.services.review.service import Reviews
 from bot.services.unit import Units
+from bot.services.workflows import Workflows
 from bot.updates import InboxQueue, PerChatUpdateProcessor
 from storage.db import Database
 
@@ -111,16 +115,13 @@ def build_application(
     cities = shared_city_index(settings.eligible_countries, settings.city_min_population)
     languages = LanguageCache()
     vocabulary = Vocabulary.load()
-    matchmaking = Matchmaking(db, clock, vocabulary, answer_days=settings.proposal_answer_days)
-    partnerships = Partnerships(db, clock, settings)
-    exchanges = Exchanges(db, clock, settings, partnerships)
-    matchmaking.on_match = exchanges.create
-    onboarding = Onboarding(db, cities, clock, settings.eligible_countries, languages.remember)
-    partnerships.on_created = onboarding.forget_partnerships
-    events = Events(db, clock, settings, vocabulary, partnerships)
-    events.on_language = languages.remember
-    events.request_exchange = matchmaking.request_pair
-    exchanges.on_event_reminders = events.reminder_notices
+    # Features get what they need at construction; none holds another feature's service.
+    access = StaffAccess(settings.admin_ids)
+    matchmaking = Matchmaking(clock, vocabulary, answer_days=settings.proposal_answer_days)
+    exchanges = Exchanges(clock, settings, access)
+    reviews = Reviews(clock, access, exchanges)
+    events = Events(clock, settings, access, EventIndexes(vocabulary), languages.remember)
+    onboarding = Onboarding(cities, clock, settings.eligible_countries, access, languages.remember)
     app.bot_data["services"] = Services(
         settings=settings,
         db=db,
@@ -130,13 +131,16 @@ def build_application(
         outbox=Outbox(db, clock),
         cities=cities,
         languages=languages,
+        access=access,
         onboarding=onboarding,
-        account=Account(db, languages),
+        account=Account(languages),
         matchmaking=matchmaking,
-        partnerships=partnerships,
+        partnerships=Partnerships(clock, settings, access),
+        reviews=reviews,
         exchanges=exchanges,
-        reports=StaffReports(db, clock, partnerships),
+        reports=StaffReports(clock, access),
         events=events,
+        workflows=Workflows(matchmaking, exchanges, reviews, events),
     )
     register_all(app)
     return app

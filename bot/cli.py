@@ -164,8 +164,11 @@ async def _import(settings: Settings, path: str) -> int:
     """Validate, upsert by id, report problems with line numbers, print invite links."""
     from pathlib import Path
 
+    from bot.clock import Clock
     from bot.matching.interchange import read_profiles
-    from bot.services.imports import import_records
+    from bot.services.imports.service import import_records
+    from bot.services.languages import LanguageCache
+    from bot.services.unit import Units
     from storage.db import Database
 
     try:
@@ -179,7 +182,8 @@ async def _import(settings: Settings, path: str) -> int:
     db = Database(settings.database_url)
     try:
         await db.upgrade()
-        report = await import_records(db, result.records)
+        async with Units(db, Clock(settings.tz), LanguageCache()).job() as unit:
+            report = await import_records(unit, result.records)
     finally:
         await db.dispose()
     base = f"https://t.me/{settings.bot_username}?start=" if settings.bot_username else "/start "

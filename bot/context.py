@@ -9,23 +9,26 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.geo import CityIndex
-from bot.services.account import Account
-from bot.services.events import Events
-from bot.services.exchanges import Exchanges
+from bot.services.account.service import Account
+from bot.services.events.service import Events
+from bot.services.exchanges.service import Exchanges
 from bot.services.inbox import Inbox
 from bot.services.languages import LanguageCache
-from bot.services.matchmaking import Matchmaking
-from bot.services.onboarding import Onboarding
+from bot.services.matchmaking.service import Matchmaking
+from bot.services.onboarding.service import Onboarding
 from bot.services.outbox import Outbox
-from bot.services.partnerships import Partnerships
-from bot.services.reports import StaffReports
+from bot.services.partnerships.access import StaffAccess
+from bot.services.partnerships.service import Partnerships
+from bot.services.reports.service import StaffReports
+from bot.services.review.service import Reviews
 from bot.services.unit import Units
+from bot.services.workflows import Workflows
 from storage.db import Database
 
 
 @dataclass
 class Services:
-    """Created once per Application; closed in ``post_shutdown``."""
+    """Created once per Application (``bot.app``); closed in ``post_shutdown``."""
 
     settings: Settings
     db: Database
@@ -35,13 +38,16 @@ class Services:
     outbox: Outbox
     cities: CityIndex
     languages: LanguageCache
+    access: StaffAccess
     onboarding: Onboarding
     account: Account
     matchmaking: Matchmaking
     partnerships: Partnerships
+    reviews: Reviews
     exchanges: Exchanges
     reports: StaffReports
     events: Events
+    workflows: Workflows
 
 
 class Context(CallbackContext[ExtBot, dict, dict, dict]):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from contextvars import ContextVar
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,23 +20,6 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
-# The session of the unit of work running in this task (transitional: code that still opens
-# its own session joins it; commits inside it become flushes).
-_ambient: ContextVar[AsyncSession | None] = ContextVar("cxbot_ambient_session", default=None)
-
-
-class _Joined:
-    """The ambient session, lent to code that opens its own: it must not end the unit."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
-
-    async def commit(self) -> None:
-        await self._session.flush()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -105,10 +87,6 @@ class Database:
         On SQLite one session of this process runs at a time (see ``__init__``); a session
         opened inside another by the same task shares its turn.
         """
-        shared = _ambient.get()
-        if shared is not None:
-            yield _Joined(shared)  # type: ignore[misc]
-            return
         task = asyncio.current_task()
         if not self.serialised or task is None or self._holder is task:
             async with self.sessions() as session:
@@ -121,15 +99,6 @@ class Database:
                     yield session
             finally:
                 self._holder = None
-
-    @contextmanager
-    def ambient(self, session: AsyncSession) -> Iterator[None]:
-        """Sessions opened in this task meanwhile join ``session``."""
-        token = _ambient.set(session)
-        try:
-            yield
-        finally:
-            _ambient.reset(token)
 
     async def upgrade(self, revision: str = "head") -> None:
         """Apply Alembic migrations up to ``revision``."""

@@ -338,7 +338,8 @@ class ExchangeEvent(SQLModel, table=True):
 
 
 class Reminder(SQLModel, table=True):
-    """A message due at a time, sent once by whichever dispatcher claims it first."""
+    """A message due at a time: when it falls due, the dispatcher writes it to the outbox
+    and marks it sent in one transaction."""
 
     __table_args__ = (
         UniqueConstraint("exchange_id", "user_id", "kind", "due_at", name="uq_reminder"),
@@ -363,8 +364,7 @@ class Reminder(SQLModel, table=True):
     )
     kind: str = Field(max_length=16)
     due_at: datetime
-    claimed_at: datetime | None = None  # a dispatcher took it; reclaimable after a lease
-    sent_at: datetime | None = None  # delivered, skipped as obsolete, or undeliverable
+    sent_at: datetime | None = None  # written to the outbox, or skipped as obsolete
     cancelled_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 

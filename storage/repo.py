@@ -167,8 +167,8 @@ async def import_by_token(session: AsyncSession, *, token: str) -> ImportedProfi
     return rows.scalars().first()
 
 
-async def claim_nudge(session: AsyncSession, proposal_id: int, side: str, now: datetime) -> bool:
-    """Mark one side nudged unless someone already did; commits. True for the one who did."""
+async def claim_nudge(session: AsyncSession, *, proposal_id: int, side: str, now: datetime) -> bool:
+    """Mark one side nudged unless someone already did. True for the one who did."""
     nudged = getattr(Proposal, f"{side}_nudged_at")
     status = getattr(Proposal, f"{side}_status")
     result = await session.execute(
@@ -180,14 +180,14 @@ async def claim_nudge(session: AsyncSession, proposal_id: int, side: str, now: d
             Proposal.closed_at.is_(None),  # type: ignore[union-attr]
         )
         .values({f"{side}_nudged_at": now, "updated_at": now})
-        .execution_options(synchronize_session=False)
     )
-    await session.commit()
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-async def claim_expiry(session: AsyncSession, proposal_id: int, side: str, now: datetime) -> bool:
-    """Expire one side's open proposal unless someone already did; commits."""
+async def claim_expiry(
+    session: AsyncSession, *, proposal_id: int, side: str, now: datetime
+) -> bool:
+    """Expire one side's open proposal unless someone already did. True for the one who did."""
     status = getattr(Proposal, f"{side}_status")
     result = await session.execute(
         update(Proposal)
@@ -197,9 +197,7 @@ async def claim_expiry(session: AsyncSession, proposal_id: int, side: str, now: 
             Proposal.closed_at.is_(None),  # type: ignore[union-attr]
         )
         .values({f"{side}_status": "expired", "closed_at": now, "updated_at": now})
-        .execution_options(synchronize_session=False)
     )
-    await session.commit()
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
@@ -253,6 +251,11 @@ async def staff_of(session: AsyncSession, *, partnership_ids: Iterable[int]) -> 
         select(User).where(User.id.in_(members)).order_by(User.id)  # type: ignore[attr-defined]
     )
     return list(rows.scalars())
+
+
+async def get_staff_invite(session: AsyncSession, *, token: str) -> StaffInvite | None:
+    """A staff invitation by its token, or None."""
+    return await session.get(StaffInvite, token)
 
 
 async def claim_invite(session: AsyncSession, *, token: str, user_id: int, now: datetime) -> bool:
@@ -330,6 +333,45 @@ async def exchanges_of_user(session: AsyncSession, *, user_id: int) -> list[Exch
     return list(rows.scalars())
 
 
+async def transition_exchange(
+    session: AsyncSession,
+    *,
+    exchange: Exchange,
+    expect: dict[str, Any],
+    values: dict[str, Any],
+    now: datetime,
+    actor_id: int | None,
+    action: str,
+    detail: str | None = None,
+) -> bool:
+    """Change the exchange only if it is still as ``expect`` says, and record the change in
+    its audit trail, in the caller's transaction; False (and nothing changed) when someone
+    else changed it first. ``exchange`` (loaded in this session) is updated to match."""
+    conditions = [getattr(Exchange, key) == value for key, value in expect.items()]
+    result = await session.execute(
+        update(Exchange)
+        .where(Exchange.id == exchange.id, *conditions)
+        .values(updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    for key, value in values.items():
+        setattr(exchange, key, value)
+    exchange.updated_at = now
+    session.add(
+        ExchangeEvent(
+            exchange_id=exchange.id,  # type: ignore[arg-type]
+            at=now,
+            actor_id=actor_id,
+            action=action,
+            phase=exchange.phase,
+            detail=(detail or "")[:300] or None,
+        )
+    )
+    return True
+
+
 async def events_of(session: AsyncSession, *, exchange_id: int) -> list[ExchangeEvent]:
     """The audit trail of one exchange, oldest first."""
     rows = await session.execute(
@@ -369,54 +411,40 @@ async def cancel_reminders(
     )
 
 
-async def claim_due_reminders(
-    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int = 200
+async def take_due_reminders(
+    session: AsyncSession, *, now: datetime, events: bool, limit: int = 200
 ) -> list[Reminder]:
-    """Claim due reminders for this dispatcher and commit.
+    """Take the due reminders of exchanges (``events`` False) or of meetings at events: they
+    are marked sent in the caller's transaction, which turns them into outbox messages (or
+    drops those that are obsolete). Rolled back, they are due again.
 
-    One statement: the rows are picked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (another
-    dispatcher's rows are skipped, not waited for) and the outer guard re-checks the claim, so
-    on every database each reminder goes to exactly one dispatcher. A claim whose dispatcher
-    died before marking the reminder sent is taken again once ``lease_until`` has passed.
+    One statement, so each reminder is taken once: on PostgreSQL the rows are picked ``FOR
+    UPDATE SKIP LOCKED`` (another dispatcher's rows are skipped, not waited for) and the outer
+    guard re-checks; SQLite runs one writing statement at a time.
     """
-    free = or_(
-        Reminder.claimed_at.is_(None),  # type: ignore[union-attr]
-        Reminder.claimed_at < lease_until,  # type: ignore[operator]
+    owner = (
+        Reminder.event_match_id.is_not(None)  # type: ignore[union-attr]
+        if events
+        else Reminder.exchange_id.is_not(None)  # type: ignore[union-attr]
     )
     due = and_(
+        owner,
         Reminder.due_at <= now,
         Reminder.sent_at.is_(None),  # type: ignore[union-attr]
         Reminder.cancelled_at.is_(None),  # type: ignore[union-attr]
-        free,
     )
     pick = (
         select(Reminder.id)
         .where(due)
-        .order_by(Reminder.due_at)
+        .order_by(Reminder.due_at, Reminder.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     result = await session.execute(
         update(Reminder)
         .where(Reminder.id.in_(pick.scalar_subquery()), due)  # type: ignore[union-attr]
-        .values(claimed_at=now)
+        .values(sent_at=now)
         .returning(Reminder)
         .execution_options(synchronize_session=False)
     )
-    claimed = list(result.scalars())
-    await session.commit()
-    return sorted(claimed, key=lambda r: (r.due_at, r.id or 0))
-
-
-async def mark_reminders_sent(
-    session: AsyncSession, *, ids: Collection[int], now: datetime
-) -> None:
-    """Record that these reminders went out (or were obsolete); commits."""
-    if ids:
-        await session.execute(
-            update(Reminder)
-            .where(Reminder.id.in_(list(ids)))  # type: ignore[union-attr]
-            .values(sent_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    await session.commit()
+    return sorted(result.scalars(), key=lambda r: (r.due_at, r.id or 0))

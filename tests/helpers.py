@@ -126,7 +126,7 @@ async def make_partnership(
                 await session.flush()
             session.add(Staff(partnership_id=partnership.id, user_id=member.id))
         await session.commit()
-    services_of(bot.app).onboarding.forget_partnerships()  # as the chat flow does
+    services_of(bot.app).access.forget_partnerships()  # as the chat flow does
     assert partnership.id is not None
     return partnership.id
 

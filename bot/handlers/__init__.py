@@ -9,18 +9,17 @@ from bot.context import Context
 from bot.handlers import (
     account,
     common,
+    conversation,
     events,
     exchange,
     jobs,
     matching,
-    profile,
-    registration,
+    onboarding,
     reports,
     staff,
 )
 from bot.handlers.unit import use_case
-from bot.i18n import _
-from bot.services.ui import Outcome
+from bot.services.ui import Outcome, stale_button
 from bot.services.unit import Unit
 
 # The update kinds the handlers below take; Telegram sends no others (``allowed_updates``), so
@@ -34,17 +33,17 @@ ALLOWED_UPDATES: tuple[str, ...] = (
 
 
 @use_case
-async def stale_button(update: Update, context: Context, unit: Unit) -> Outcome:
+async def unclaimed_button(update: Update, context: Context, unit: Unit) -> Outcome:
     """Any callback data no feature claims: a polite refusal, nothing changes."""
-    return Outcome(toast=_("This button is not valid any more."))
+    return stale_button()
 
 
 def register_all(app: Application) -> None:
     """Register every handler. Order matters within group 0: commands and buttons of the
     features first, then /help and the unknown-command fallback, then free text and media."""
-    common.register(app)  # group -1: language; error handler
-    registration.register(app)
-    profile.register(app)
+    common.register(app)  # the error handler, blocked and unblocked chats
+    conversation.register(app)
+    onboarding.register(app)
     account.register(app)
     matching.register(app)
     exchange.register(app)
@@ -53,5 +52,5 @@ def register_all(app: Application) -> None:
     events.register(app)
     jobs.register(app)
     common.register_late(app)
-    registration.register_late(app)
-    app.add_handler(CallbackQueryHandler(stale_button))
+    conversation.register_late(app)
+    app.add_handler(CallbackQueryHandler(unclaimed_button))

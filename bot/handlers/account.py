@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import Context
 from bot.handlers.common import refresh_chat_menu
 from bot.handlers.unit import use_case
+from bot.services.account import callbacks
 from bot.services.ui import Outcome
 from bot.services.unit import Unit
 
@@ -19,25 +20,15 @@ async def language(update: Update, context: Context, unit: Unit) -> Outcome:
 
 
 @use_case
-async def language_button(update: Update, context: Context, unit: Unit) -> Outcome:
-    """``lang:<code>``: switch, answer in the new language, follow with the menu."""
-    lang = (update.callback_query.data or "").partition(":")[2]
-    out = await context.services.account.set_language(update.effective_user.id, lang)
-    if out.language:
-        await refresh_chat_menu(context, unit, update.effective_chat.id, out.language)
-    return out
-
-
-@use_case
 async def pause(update: Update, context: Context, unit: Unit) -> Outcome:
     """/pause: out of matching."""
-    return await context.services.account.set_paused(update.effective_user.id, True)
+    return await context.services.account.set_paused(unit, update.effective_user.id, True)
 
 
 @use_case
 async def resume(update: Update, context: Context, unit: Unit) -> Outcome:
     """/resume: back into matching."""
-    return await context.services.account.set_paused(update.effective_user.id, False)
+    return await context.services.account.set_paused(unit, update.effective_user.id, False)
 
 
 @use_case
@@ -49,7 +40,7 @@ async def privacy(update: Update, context: Context, unit: Unit) -> Outcome:
 @use_case
 async def mydata(update: Update, context: Context, unit: Unit) -> Outcome:
     """/mydata: a JSON document of everything stored."""
-    return await context.services.account.export(update.effective_user.id)
+    return await context.services.account.export(unit, update.effective_user.id)
 
 
 @use_case
@@ -59,10 +50,15 @@ async def deleteme(update: Update, context: Context, unit: Unit) -> Outcome:
 
 
 @use_case
-async def delete_button(update: Update, context: Context, unit: Unit) -> Outcome:
-    """``del:yes`` erases, ``del:no`` keeps; always for the pressing user only."""
-    confirmed = update.callback_query.data == "del:yes"
-    return await context.services.account.delete(update.effective_user.id, confirmed)
+async def button(update: Update, context: Context, unit: Unit) -> Outcome:
+    """A language (answered in it, with the command menu in it too), or the erasure's
+    confirmation, always for the pressing user only."""
+    out = await context.services.account.on_button(
+        unit, update.effective_user.id, update.callback_query.data
+    )
+    if out.language:
+        await refresh_chat_menu(context, unit, update.effective_chat.id, out.language)
+    return out
 
 
 def register(app: Application) -> None:
@@ -77,5 +73,5 @@ def register(app: Application) -> None:
         ("deleteme", deleteme),
     ):
         app.add_handler(CommandHandler(name, callback, filters=private))
-    app.add_handler(CallbackQueryHandler(language_button, pattern=r"^lang:"))
-    app.add_handler(CallbackQueryHandler(delete_button, pattern=r"^del:(yes|no)$"))
+    app.add_handler(CallbackQueryHandler(button, pattern=callbacks.LANGUAGE_PATTERN))
+    app.add_handler(CallbackQueryHandler(button, pattern=callbacks.DELETE_PATTERN))

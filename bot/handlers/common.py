@@ -70,7 +70,7 @@ async def set_command_menus(app: Application) -> None:
 async def refresh_chat_menu(context: Context, unit: Unit, chat_id: int, lang: str) -> None:
     """After the commit, set the menu of one private chat: in the chosen language, with the
     staff commands for staff."""
-    staff = await context.services.partnerships.is_staff(chat_id)
+    staff = await context.services.access.is_staff(unit, chat_id)
     commands = bot_commands(lang, staff)
 
     async def set_menu() -> None:
@@ -86,8 +86,8 @@ async def refresh_chat_menu(context: Context, unit: Unit, chat_id: int, lang: st
 async def help_command(update: Update, context: Context, unit: Unit) -> Outcome:
     """/help: what the bot can do."""
     user_id = update.effective_user.id
-    out = await context.services.onboarding.help(user_id)
-    staff = await context.services.partnerships.help_for(user_id)
+    out = await context.services.onboarding.help(unit, user_id)
+    staff = await context.services.partnerships.help_for(unit, user_id)
     if staff:
         out.replies[-1].text += "\n\n" + staff
     return out
@@ -117,7 +117,7 @@ async def membership(update: Update, context: Context, unit: Unit) -> None:
     if change is None or change.chat.type != "private":
         return
     blocked = change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT)
-    await context.services.account.set_reachable(change.chat.id, not blocked)
+    await context.services.account.set_reachable(unit, change.chat.id, not blocked)
 
 
 def undelivered(error: BaseException | None) -> bool:

@@ -7,6 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import Context
 from bot.handlers.unit import use_case
+from bot.services.exchanges import callbacks
 from bot.services.ui import Outcome
 from bot.services.unit import Unit
 
@@ -14,21 +15,18 @@ from bot.services.unit import Unit
 @use_case
 async def exchange(update: Update, context: Context, unit: Unit) -> Outcome:
     """/exchange: where the user's exchanges stand, with the next step."""
-    return await context.services.exchanges.overview(update.effective_user.id)
+    return await context.services.exchanges.overview(unit, update.effective_user.id)
 
 
 @use_case
 async def exchange_button(update: Update, context: Context, unit: Unit) -> Outcome:
-    """``x:…``: a step of the exchange; the other side may be told."""
-    service = context.services.exchanges
-    out, notices = await service.on_button(
-        update.effective_user.id, update.callback_query.data or ""
+    """A step of the exchange; the other side may be told."""
+    return await context.services.exchanges.on_button(
+        unit, update.effective_user.id, update.callback_query.data
     )
-    unit.notify(*notices)
-    return out
 
 
 def register(app: Application) -> None:
     """Command and buttons."""
     app.add_handler(CommandHandler("exchange", exchange, filters=filters.ChatType.PRIVATE))
-    app.add_handler(CallbackQueryHandler(exchange_button, pattern=r"^x:"))
+    app.add_handler(CallbackQueryHandler(exchange_button, pattern=callbacks.PATTERN))

@@ -20,13 +20,11 @@ async def dispatch(app: Application) -> int:
     """Send everything that is due; returns the number of messages sent."""
     services = services_of(app)
     async with services.units.job() as unit:
-        unit.notify(*await services.matchmaking.dispatch_due())
+        await services.matchmaking.send_due_nudges(unit)
     sent = await deliver(app, unit.outbox)
     async with services.units.job() as unit:
-        batches, _obsolete = await services.exchanges.dispatch_due()
-        for notice, reminder_ids in batches:
-            unit.notify(notice)
-            await services.exchanges.mark_sent(reminder_ids)
+        await services.exchanges.send_due_reminders(unit)
+        await services.events.send_due_reminders(unit)
     sent += await deliver(app, unit.outbox)
     bot = app.bot
     sent += await services.outbox.dispatch(lambda chat, reply: send_reply(bot, chat, reply))

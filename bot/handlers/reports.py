@@ -14,13 +14,13 @@ from bot.services.unit import Unit
 @use_case
 async def stats(update: Update, context: Context, unit: Unit) -> Outcome:
     """/stats: counts and a chart of exchanges by phase for the staff member's partnership."""
-    return await context.services.reports.stats(update.effective_user.id)
+    return await context.services.reports.stats(unit, update.effective_user.id)
 
 
 @use_case
 async def export(update: Update, context: Context, unit: Unit) -> Outcome:
     """/export: the partnership's participants and exchanges as CSV files."""
-    return await context.services.reports.export(update.effective_user.id)
+    return await context.services.reports.export(unit, update.effective_user.id)
 
 
 def register(app: Application) -> None:

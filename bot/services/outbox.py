@@ -31,6 +31,7 @@ FIRST_RETRY = timedelta(seconds=30)  # then doubling, at most an hour
 MAX_RETRY = timedelta(hours=1)
 KEEP_SENT = timedelta(days=1)  # sent rows hold personal text: forgotten after this
 UNREACHABLE = "unreachable"
+RETRY = "retry"
 
 
 class Undeliverable(Exception):
@@ -86,7 +87,9 @@ class Outbox:
         return rows
 
     async def send_one(self, send: Send, row: OutboxMessage) -> str | None:
-        """Send one claimed row and record it; None when it went out, else why not."""
+        """Send one claimed row and record it; None when it went out, ``UNREACHABLE`` when
+        the chat refuses the bot, ``RETRY`` when it is to be tried again later (released),
+        else why it was given up."""
         return (await self._send_rows(send, [row]))[0]
 
     async def forget_old(self) -> int:
@@ -140,7 +143,7 @@ class Outbox:
                         )
                     )
                 await self._finish(row, str(exc) or UNREACHABLE)
-                results.append(str(exc) or UNREACHABLE)
+                results.append(UNREACHABLE if exc.unreachable else (str(exc) or "refused"))
                 continue
             except TryLater as exc:
                 waiting.add(row.chat_id)
@@ -163,10 +166,11 @@ class Outbox:
         log.info("outbox %s: retry in %s: %s", row.id, delay, exc)
         await self._record(
             lambda s: repo_delivery.retry_message(
-                s, message_id=row.id or 0, due_at=due, error=str(exc) or "retry"
+                s, message_id=row.id or 0, due_at=due, error=str(exc) or RETRY
             )
         )
-        return "retry"
+        row.attempts = attempts
+        return RETRY
 
     async def _finish(self, row: OutboxMessage, error: str | None) -> None:
         await self._record(

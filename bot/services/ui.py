@@ -7,6 +7,12 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.i18n import N_, _
+
+# The answer to a button that is not (or no longer) valid: malformed, forged, from an older
+# version of the bot, or of a step that is over. Nothing changes.
+STALE_BUTTON = N_("This button is not valid any more.")
+
 
 @dataclass(frozen=True)
 class Button:
@@ -90,6 +96,11 @@ class Outcome:
         """Append a reply and return self (for chaining)."""
         self.replies.append(Reply(text=text, keyboard=keyboard, **kwargs))  # type: ignore[arg-type]
         return self
+
+
+def stale_button() -> Outcome:
+    """The normal answer to a button that is not valid (any more)."""
+    return Outcome(toast=_(STALE_BUTTON))
 
 
 def esc(value: object) -> str:

@@ -15,14 +15,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import pick_language, set_language
 from bot.services.languages import LanguageCache
-from bot.services.outbox import UNREACHABLE
+from bot.services.outbox import LEASE, UNREACHABLE
 from bot.services.ui import Notice
 from storage import repo_delivery
 from storage.db import Database
@@ -37,12 +37,22 @@ class Unit:
     now: datetime
     notices: list[Notice] = field(default_factory=list)
     outbox: list[OutboxMessage] = field(default_factory=list)  # written at commit
+    paced_notices: list[Notice] = field(default_factory=list)
+    per_second: float = 1.0
+    paced: list[OutboxMessage] = field(default_factory=list)  # written at commit
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def notify(self, *notices: Notice) -> None:
         """Messages for someone other than the person who acted: sent after the commit,
         durably (a crash delays them, never loses them)."""
         self.notices.extend(n for n in notices if n.replies)
+
+    def notify_paced(self, notices: list[Notice], per_second: float) -> None:
+        """Messages to many people (a broadcast), sent by a paced sender after the commit
+        (``paced``); if it dies, the dispatcher sends the rest once their time is long
+        past."""
+        self.paced_notices.extend(n for n in notices if n.replies)
+        self.per_second = per_second
 
     def later(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run ``action`` once the unit is committed and its messages are out."""
@@ -71,8 +81,7 @@ class Units:
             stored = await self.languages.stored(session, user_id) if user_id else None
             set_language(pick_language(stored, client_language))
             unit = Unit(session, now)
-            with self.db.ambient(session):
-                yield unit
+            yield unit
             await self._commit(unit)
 
     @asynccontextmanager
@@ -80,8 +89,7 @@ class Units:
         """The unit of a job run (reminders, nudges): no update to claim."""
         async with self.db.session() as session:
             unit = Unit(session, self.clock.now())
-            with self.db.ambient(session):
-                yield unit
+            yield unit
             await self._commit(unit)
 
     async def _commit(self, unit: Unit) -> None:
@@ -105,6 +113,20 @@ class Units:
                     row.claimed_at, row.sent_at, row.error = None, unit.now, UNREACHABLE
             await repo_delivery.add_messages(unit.session, rows=rows)
         unit.outbox = rows
+        if unit.paced_notices:
+            # Nobody but the paced sender takes these until well after their turn.
+            start = unit.now + LEASE
+            unit.paced = [
+                OutboxMessage(
+                    chat_id=notice.chat_id,
+                    message=reply.to_json(),
+                    created_at=unit.now,
+                    due_at=start + timedelta(seconds=i / unit.per_second),
+                )
+                for i, notice in enumerate(unit.paced_notices)
+                for reply in notice.replies
+            ]
+            await repo_delivery.add_messages(unit.session, rows=unit.paced)
         await unit.session.commit()
 
     async def failed(self, update_id: int) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.context import services_of
-from bot.services import events
+from bot.services.events import access as events
 from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
 from storage.models import Attendee, ConsentState, Event, Profile, User, utcnow

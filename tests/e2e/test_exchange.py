@@ -320,7 +320,7 @@ async def test_dates_can_be_countered_and_a_postponed_visit_is_replanned(
     # The proposer cannot confirm their own dates.
     ex = await exchange_row(bot)
     r = await bot.press_data(rita, f"x:ok:{ex.id}")
-    assert r.toasts == ["Already noted."]
+    assert r.toasts == ["You proposed these dates; the other side confirms them."]
     await bot.press(anna, "Confirm dates")
     ex = await exchange_row(bot)
     assert (ex.start_date, ex.end_date, ex.working_days) == (

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.context import services_of
 from bot.geo import DEFAULT_ELIGIBLE
 from bot.matching.interchange import FIELDS, read_profiles
-from bot.services.imports import import_records
+from bot.services.imports.service import import_records
 from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
 from storage import repo
@@ -40,7 +40,8 @@ def csv_text(*rows: dict[str, str]) -> str:
 
 async def invite(bot: BotDriver, row: dict[str, str] = ROW) -> str:
     records = read_profiles(csv_text(row), DEFAULT_ELIGIBLE).records
-    report = await import_records(services_of(bot.app).db, records)
+    async with services_of(bot.app).units.job() as unit:
+        report = await import_records(unit, records)
     return report.invites[row["id"]]
 
 

@@ -11,8 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.context import services_of
-from bot.services import exchanges, partnerships
-from bot.services.onboarding import STEPS
+from bot.services.exchanges import access as exchanges
+from bot.services.partnerships import access as partnerships
+from bot.services.review import access as review
+from bot.services.onboarding.access import STEPS
 from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
 from storage.models import ConsentState, Exchange, Phase, Profile, User, utcnow
@@ -125,7 +127,7 @@ async def test_any_button_data_at_any_step(bot: BotDriver, state: str, data: str
     assert bot.errors == []
 
 
-EXCHANGE_STATES = sorted(exchanges.STATES | partnerships.STATES)
+EXCHANGE_STATES = sorted(exchanges.STATES | partnerships.STATES | review.STATES)
 
 
 async def seed_exchange(bot: BotDriver, state: str) -> FakeUser:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from bot.clock import FixedClock
 from bot.context import services_of
 from bot.handlers.jobs import dispatch
+from bot.services.outbox import LEASE
 from bot.transport.driver import BotDriver
 from storage import repo
 from storage.models import Reminder
@@ -88,16 +89,15 @@ async def test_a_dispatcher_that_died_mid_send_is_taken_over_after_the_lease(
 ) -> None:
     bot = await visiting(db_url, clock)
     at(clock, START_UTC - timedelta(days=14))
-    db = services_of(bot.app).db
-    async with db.session() as session:  # a worker claims, then dies before sending
-        claimed = await repo.claim_due_reminders(
-            session, now=clock.now(), lease_until=clock.now() - timedelta(minutes=10)
-        )
-    assert len(claimed) == 2
-    assert await dispatch(bot.app) == 0  # still leased to the dead worker
-    clock.advance(timedelta(minutes=11))
+    services = services_of(bot.app)
+    # A worker turns the due reminders into messages and commits, then dies before sending.
+    async with services.units.job() as unit:
+        assert await services.exchanges.send_due_reminders(unit) == 2
+    assert await dispatch(bot.app) == 0  # the dead worker's claim still holds
+    clock.advance(LEASE + timedelta(seconds=1))
     assert await dispatch(bot.app) == 2
     assert await dispatch(bot.app) == 0
+    assert len([r for r in await reminders(bot) if r.sent_at is not None]) == 2
     await bot.stop()
 
 

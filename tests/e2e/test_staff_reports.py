@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.context import services_of
-from bot.services.reports import safe_cell
+from bot.services.csvfile import safe_cell
 from bot.transport.driver import BotDriver
 from bot.transport.offline import ChatMessage
 from bot.transport.updates import FakeUser

@@ -1,4 +1,4 @@
-"""The durable inbox and outbox; users the bot cannot reach.
+"""The durable inbox and outbox; users the bot cannot reach; reminders without a lease.
 
 Revision ID: 0006
 Revises: 0005
@@ -52,9 +52,14 @@ def upgrade() -> None:
 
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.add_column(sa.Column("unreachable_at", Time(), nullable=True))
+    # Reminders become outbox rows when they fall due; the outbox holds the lease now.
+    with op.batch_alter_table("reminder", schema=None) as batch_op:
+        batch_op.drop_column("claimed_at")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("reminder", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("claimed_at", Time(), nullable=True))
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.drop_column("unreachable_at")
     with op.batch_alter_table("outbox", schema=None) as batch_op:

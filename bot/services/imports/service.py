@@ -8,11 +8,10 @@ from datetime import date
 from typing import Any
 
 from bot.matching.interchange import ProfileRecord
+from bot.services import deeplinks
+from bot.services.unit import Unit
 from storage import repo
-from storage.db import Database
 from storage.models import ImportedProfile, utcnow
-
-INVITE_PREFIX = "imp_"
 
 
 @dataclass
@@ -37,23 +36,21 @@ def record_to_json(record: ProfileRecord) -> dict[str, Any]:
     return data
 
 
-async def import_records(db: Database, records: list[ProfileRecord]) -> ImportReport:
-    """Insert new records, update known ids (same invite link), in one transaction."""
+async def import_records(unit: Unit, records: list[ProfileRecord]) -> ImportReport:
+    """Insert new records, update known ids (same invite link), in the unit's transaction."""
     report = ImportReport()
-    async with db.session() as session:
-        for record in records:
-            row = await repo.get_import(session, external_id=record.id)
-            data = record_to_json(record)
-            if row is None:
-                row = ImportedProfile(
-                    external_id=record.id, record=data, invite_token=secrets.token_urlsafe(12)
-                )
-                session.add(row)
-                report.created += 1
-            else:
-                row.record, row.updated_at = data, utcnow()
-                report.updated += 1
-                report.claimed += row.claimed_by is not None
-            report.invites[record.id] = INVITE_PREFIX + row.invite_token
-        await session.commit()
+    for record in records:
+        row = await repo.get_import(unit.session, external_id=record.id)
+        data = record_to_json(record)
+        if row is None:
+            row = ImportedProfile(
+                external_id=record.id, record=data, invite_token=secrets.token_urlsafe(12)
+            )
+            unit.session.add(row)
+            report.created += 1
+        else:
+            row.record, row.updated_at = data, utcnow()
+            report.updated += 1
+            report.claimed += row.claimed_by is not None
+        report.invites[record.id] = deeplinks.payload(deeplinks.IMPORT, row.invite_token)
     return report

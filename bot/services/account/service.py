@@ -5,74 +5,85 @@ from __future__ import annotations
 import json
 
 from bot.i18n import SUPPORTED, _, set_language
+from bot.services.account import callbacks
 from bot.services.languages import LanguageCache
-from bot.services.ui import Button, Document, Outcome, Reply
+from bot.services.ui import Button, Document, Outcome, Reply, stale_button
+from bot.services.unit import Unit
 from storage import repo, repo_delivery
-from storage.db import Database
 from storage.models import ConsentState, utcnow
 
 
 class Account:
     """Settings a registered user controls, and their GDPR rights."""
 
-    def __init__(self, db: Database, languages: LanguageCache) -> None:
-        self.db = db
+    def __init__(self, languages: LanguageCache) -> None:
         self.languages = languages
 
-    async def state_of(self, user_id: int) -> str | None:
+    @staticmethod
+    async def state_of(unit: Unit, user_id: int) -> str | None:
         """The conversation step the user is at (None for someone unknown)."""
-        async with self.db.session() as session:
-            user = await repo.get_user(session, user_id=user_id)
+        user = await repo.get_user(unit.session, user_id=user_id)
         return user.state if user else None
 
     def language_menu(self) -> Outcome:
         """``/language``: the two choices."""
         return Outcome().add(
             _("Which language should I use?"),
-            [[Button("English", "lang:en"), Button("Deutsch", "lang:de")]],
+            [
+                [
+                    Button("English", callbacks.language("en")),
+                    Button("Deutsch", callbacks.language("de")),
+                ]
+            ],
         )
 
-    async def set_language(self, user_id: int, lang: str) -> Outcome:
+    async def on_button(self, unit: Unit, user_id: int, data: str | None) -> Outcome:
+        """``lang:<code>`` or ``del:yes|no``."""
+        press = callbacks.parse(data)
+        if isinstance(press, callbacks.Language):
+            return await self.set_language(unit, user_id, press.code)
+        if isinstance(press, callbacks.Delete):
+            return await self.delete(unit, user_id, press.confirmed)
+        return stale_button()
+
+    async def set_language(self, unit: Unit, user_id: int, lang: str) -> Outcome:
         """Store the choice (for consenting users) and answer in the new language."""
         if lang not in SUPPORTED:
-            return Outcome(toast=_("This button is not valid any more."))
-        async with self.db.session() as session:
-            user = await repo.get_user(session, user_id=user_id)
-            if user is not None and user.consent != ConsentState.DECLINED:
-                user.language = lang
-                user.updated_at = utcnow()
-                await session.commit()
+            return stale_button()
+        user = await repo.get_user(unit.session, user_id=user_id)
+        if user is not None and user.consent != ConsentState.DECLINED:
+            user.language = lang
+            user.updated_at = utcnow()
         self.languages.remember(user_id, lang)
         set_language(lang)
         out = Outcome(language=lang)
         out.replies.append(Reply(_("I will speak English with you from now on."), edit=True))
         return out
 
-    async def set_reachable(self, user_id: int, reachable: bool) -> None:
+    @staticmethod
+    async def set_reachable(unit: Unit, user_id: int, reachable: bool) -> None:
         """The user blocked the bot (False) or started it again (True)."""
-        async with self.db.session() as session:
-            await repo_delivery.set_unreachable(
-                session, user_id=user_id, when=None if reachable else utcnow()
-            )
+        await repo_delivery.set_unreachable(
+            unit.session, user_id=user_id, when=None if reachable else unit.now
+        )
 
-    async def set_paused(self, user_id: int, paused: bool) -> Outcome:
+    @staticmethod
+    async def set_paused(unit: Unit, user_id: int, paused: bool) -> Outcome:
         """``/pause`` and ``/resume``."""
-        async with self.db.session() as session:
-            user, profile = await repo.get_user_and_profile(session, user_id=user_id)
-            if user is None or profile is None or profile.completed_at is None:
-                return Outcome().add(
-                    _("Please complete your registration first: send /start to continue.")
-                )
-            if user.paused == paused:
-                text = (
-                    _("You are already paused. Send /resume when you want to be matched again.")
-                    if paused
-                    else _("You are already taking part in matching.")
-                )
-                return Outcome().add(text)
-            user.paused = paused
-            user.updated_at = utcnow()
-            await session.commit()
+        user, profile = await repo.get_user_and_profile(unit.session, user_id=user_id)
+        if user is None or profile is None or profile.completed_at is None:
+            return Outcome().add(
+                _("Please complete your registration first: send /start to continue.")
+            )
+        if user.paused == paused:
+            text = (
+                _("You are already paused. Send /resume when you want to be matched again.")
+                if paused
+                else _("You are already taking part in matching.")
+            )
+            return Outcome().add(text)
+        user.paused = paused
+        user.updated_at = utcnow()
         if paused:
             return Outcome().add(
                 _(
@@ -117,14 +128,14 @@ class Account:
             )
         )
 
-    async def export(self, user_id: int) -> Outcome:
+    @staticmethod
+    async def export(unit: Unit, user_id: int) -> Outcome:
         """``/mydata``: every stored row about the user as one JSON document.
 
         In proposals the other participant's id stays hidden until both sides agreed, as it
         is in the chat.
         """
-        async with self.db.session() as session:
-            tables = await repo.rows_of_user(session, user_id=user_id)
+        tables = await repo.rows_of_user(unit.session, user_id=user_id)
         if not tables.get("user"):
             return Outcome().add(_("I have no data about you."))
         for row in tables.get("proposal", []):
@@ -155,21 +166,19 @@ class Account:
             ),
             [
                 [
-                    Button(_("Yes, erase everything"), "del:yes"),
-                    Button(_("No, keep my data"), "del:no"),
+                    Button(_("Yes, erase everything"), callbacks.delete(True)),
+                    Button(_("No, keep my data"), callbacks.delete(False)),
                 ]
             ],
         )
 
-    async def delete(self, user_id: int, confirmed: bool) -> Outcome:
+    async def delete(self, unit: Unit, user_id: int, confirmed: bool) -> Outcome:
         """Erase every row holding the user's personal data."""
         if not confirmed:
             out = Outcome()
             out.replies.append(Reply(_("Nothing was deleted."), edit=True))
             return out
-        async with self.db.session() as session:
-            await repo.delete_user(session, user_id=user_id)
-            await session.commit()
+        await repo.delete_user(unit.session, user_id=user_id)
         self.languages.remember(user_id, None)
         out = Outcome()
         out.replies.append(

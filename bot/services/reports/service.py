@@ -10,30 +10,22 @@ a formula neutralised.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import ECOSYSTEMS
 from bot.i18n import _, country_name, format_date
 from bot.services.charts import bar_chart_png
-from bot.services.exchanges import PHASE_LABELS
-from bot.services.partnerships import Partnerships, Scope
+from bot.services.csvfile import csv_bytes
+from bot.services.exchanges.view import PHASE_LABELS
+from bot.services.partnerships.access import Scope, StaffAccess
 from bot.services.ui import Document, Outcome, Reply, esc
+from bot.services.unit import Unit
 from storage import repo_stats
-from storage.db import Database
-from storage.models import Exchange, Partnership, Phase, Profile, Review, as_utc
+from storage.models import Exchange, Partnership, Phase, Profile, Review
 
 log = logging.getLogger(__name__)
-
-# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 PARTICIPANT_COLUMNS = (
     "user_id",
@@ -74,37 +66,6 @@ EXCHANGE_COLUMNS = (
 )
 
 
-def safe_cell(value: object) -> str:
-    """A CSV cell: empty for None, ISO for dates, a leading quote before formula characters."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return _iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
-def _iso(value: datetime | None) -> str:
-    """UTC ISO timestamp (SQLite hands back naive UTC datetimes, PostgreSQL aware ones)."""
-    if value is None:
-        return ""
-    return as_utc(value).astimezone(UTC).isoformat()
-
-
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """A CSV file in UTF-8 with a byte-order mark, every cell guarded."""
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return buf.getvalue().encode("utf-8-sig")
-
-
 def _registration(profile: Profile) -> str:
     return repo_stats.INCOMPLETE if profile.completed_at is None else profile.review
 
@@ -112,42 +73,39 @@ def _registration(profile: Profile) -> str:
 class StaffReports:
     """``/stats`` and ``/export`` for partnership staff and super-admins."""
 
-    def __init__(self, db: Database, clock: Clock, partnerships: Partnerships) -> None:
-        self.db = db
+    def __init__(self, clock: Clock, access: StaffAccess) -> None:
         self.clock = clock
-        self.partnerships = partnerships
+        self.access = access
 
-    async def _covered(
-        self, session: AsyncSession, user_id: int
-    ) -> tuple[Scope, list[Partnership]]:
-        scope = await self.partnerships.scope(session, user_id)
+    async def _covered(self, unit: Unit, user_id: int) -> tuple[Scope, list[Partnership]]:
+        scope = await self.access.scope(unit, user_id)
         if not scope.is_staff:
             return scope, []
         ids = None if scope.admin else scope.ids
-        found = await repo_stats.partnerships_in(session, partnership_ids=ids)
+        found = await repo_stats.partnerships_in(unit.session, partnership_ids=ids)
         return scope, [p for p in found if scope.covers(p.id)]
 
     # ----------------------------------------------------------------- /stats
 
-    async def stats(self, user_id: int) -> Outcome:
+    async def stats(self, unit: Unit, user_id: int) -> Outcome:
         """Participants by registration state, country and ecosystem; exchanges by phase with
         a bar chart; one block per partnership."""
-        async with self.db.session() as session:
-            scope, found = await self._covered(session, user_id)
-            if not scope.is_staff:
-                return self.partnerships.refuse_command(user_id, "stats")
-            figures = []
-            for p in found:
-                assert p.id is not None
-                figures.append(
-                    (
-                        p,
-                        await repo_stats.review_counts(session, partnership_id=p.id),
-                        await repo_stats.phase_counts(session, partnership_id=p.id),
-                        await repo_stats.country_counts(session, partnership_id=p.id),
-                        await repo_stats.ecosystem_lists(session, partnership_id=p.id),
-                    )
+        scope, found = await self._covered(unit, user_id)
+        if not scope.is_staff:
+            return self.access.refuse_command(user_id, "stats")
+        session = unit.session
+        figures = []
+        for p in found:
+            assert p.id is not None
+            figures.append(
+                (
+                    p,
+                    await repo_stats.review_counts(session, partnership_id=p.id),
+                    await repo_stats.phase_counts(session, partnership_id=p.id),
+                    await repo_stats.country_counts(session, partnership_id=p.id),
+                    await repo_stats.ecosystem_lists(session, partnership_id=p.id),
                 )
+            )
         out = Outcome()
         if not figures:
             return out.add(_("There is no partnership yet. Create one with /newpartnership."))
@@ -228,22 +186,22 @@ class StaffReports:
 
     # ----------------------------------------------------------------- /export
 
-    async def export(self, user_id: int) -> Outcome:
+    async def export(self, unit: Unit, user_id: int) -> Outcome:
         """Two CSV files per partnership: its participants and its exchanges."""
-        async with self.db.session() as session:
-            scope, found = await self._covered(session, user_id)
-            if not scope.is_staff:
-                return self.partnerships.refuse_command(user_id, "export")
-            data = []
-            for p in found:
-                assert p.id is not None
-                data.append(
-                    (
-                        p,
-                        await repo_stats.profiles_of_partnership(session, partnership_id=p.id),
-                        await repo_stats.exchanges_with_sides(session, partnership_id=p.id),
-                    )
+        scope, found = await self._covered(unit, user_id)
+        if not scope.is_staff:
+            return self.access.refuse_command(user_id, "export")
+        session = unit.session
+        data = []
+        for p in found:
+            assert p.id is not None
+            data.append(
+                (
+                    p,
+                    await repo_stats.profiles_of_partnership(session, partnership_id=p.id),
+                    await repo_stats.exchanges_with_sides(session, partnership_id=p.id),
                 )
+            )
         out = Outcome()
         if not data:
             return out.add(_("There is no partnership yet. Create one with /newpartnership."))
@@ -326,6 +284,3 @@ class StaffReports:
             ex.created_at,
             ex.closed_at,
         ]
-
-
-__all__ = ["StaffReports", "csv_bytes", "safe_cell"]

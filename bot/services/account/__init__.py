@@ -1,0 +1,1 @@
+"""Settings a registered user controls (language, pause), and their GDPR rights."""

@@ -1,0 +1,1 @@
+"""From a mutual match to a validated, scheduled, reminded and reported exchange."""

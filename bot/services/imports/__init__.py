@@ -1,0 +1,1 @@
+"""Registrations imported by staff (interchange format), claimed through invite links."""

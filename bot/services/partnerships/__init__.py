@@ -1,0 +1,1 @@
+"""Partnerships and their staff: creation by super-admins, invitation links, who is staff."""

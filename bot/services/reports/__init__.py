@@ -1,0 +1,1 @@
+"""Figures and exports for partnership staff: /stats and /export."""

@@ -1,0 +1,1 @@
+"""Staff validation of registrations, matches, goals and agendas, and closing reports."""

@@ -1,0 +1,270 @@
+"""Staff validation: what waits (``/pending``), Approve / Reject with a reason, the audit
+trail. Registrations are decided here; matches, goals and agendas and closing reports are
+steps of an exchange, decided through the exchanges feature's review access.
+
+Every decision is authorised against the database (staff of the partnership the item
+belongs to, or a super-admin); a refusal is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from bot.clock import Clock
+from bot.i18n import _, language_of, use_language
+from bot.services import dialog
+from bot.services.exchanges.access import ExchangeReview
+from bot.services.partnerships.access import StaffAccess
+from bot.services.profile_text import InputError, clean_text
+from bot.services.review import callbacks
+from bot.services.review.access import REASON, STATES
+from bot.services.review.view import (
+    KINDS,
+    REJECT_REASONS,
+    profile_review_card,
+    reason_text,
+    reasons_keyboard,
+)
+from bot.services.ui import STALE_BUTTON, Notice, Outcome, Reply, esc, stale_button
+from bot.services.unit import Unit
+from storage import repo
+from storage.models import Exchange, Profile, Review, User
+
+log = logging.getLogger(__name__)
+
+PENDING_LIMIT = 10
+
+
+@dataclass
+class Decided:
+    """A staff member's answer, and the participants whose registration was just approved
+    (matching announces them)."""
+
+    out: Outcome
+    approved: list[int] = field(default_factory=list)
+
+
+class Reviews:
+    """What waits for the staff, and their decisions."""
+
+    def __init__(self, clock: Clock, access: StaffAccess, exchanges: ExchangeReview) -> None:
+        self.clock = clock
+        self.access = access
+        self.exchanges = exchanges
+
+    # ----------------------------------------------------------------- incoming
+
+    async def profile_submitted(self, unit: Unit, user_id: int) -> None:
+        """A profile now waits for validation: tell its partnership's staff."""
+        _user, profile = await repo.get_user_and_profile(unit.session, user_id=user_id)
+        if profile is None or profile.partnership_id is None:
+            return
+        partnership = await repo.get_partnership(
+            unit.session, partnership_id=profile.partnership_id
+        )
+        assert partnership is not None
+        unit.notify(
+            *await self.access.staff_notices(
+                unit,
+                [profile.partnership_id],
+                lambda: [profile_review_card(partnership, profile)],
+            )
+        )
+
+    async def pending(self, unit: Unit, user_id: int) -> Outcome:
+        """``/pending``: what waits for this staff member, oldest first."""
+        scope = await self.access.scope(unit, user_id)
+        if not scope.is_staff:
+            return self.access.refuse_command(user_id, "pending")
+        names = {p.id: p for p in await repo.partnerships(unit.session) if p.id is not None}
+        ids = set(names) if scope.admin else set(scope.ids)
+        profiles = await repo.pending_profiles(unit.session, partnership_ids=ids)
+        exchanges = await repo.exchanges_waiting_for(unit.session, partnership_ids=ids)
+        cards: list[Reply] = [
+            profile_review_card(names[p.partnership_id], p)  # type: ignore[index]
+            for _u, p in profiles
+        ]
+        for ex in exchanges:
+            cards.append(await self.exchanges.card(unit, ex))
+        total = len(cards)
+        out = Outcome()
+        if not total:
+            return out.add(_("Nothing waits for your validation. Well done!"))
+        out.add(
+            _("{count} items wait for your validation, oldest first.").format(count=total)
+            if total != 1
+            else _("One item waits for your validation.")
+        )
+        out.replies.extend(cards[:PENDING_LIMIT])
+        if total > PENDING_LIMIT:
+            out.add(
+                _("…and {count} more. Decide these first, then send /pending again.").format(
+                    count=total - PENDING_LIMIT
+                )
+            )
+        return out
+
+    # ----------------------------------------------------------------- decisions
+
+    async def on_button(self, unit: Unit, user_id: int, data: str | None) -> Decided:
+        """``sv:…``: decide, ask for a reason, or show an exchange's history."""
+        press = callbacks.parse(data, REJECT_REASONS)
+        if isinstance(press, callbacks.History):
+            return Decided(await self.history(unit, user_id, press.exchange_id))
+        if isinstance(press, callbacks.AskReason):
+            return Decided(await self._ask_reason(unit, user_id, press.kind, press.item))
+        if isinstance(press, callbacks.Decide):
+            note = None if press.reason is None else "#" + press.reason
+            return await self.decide(unit, user_id, press.kind, press.item, press.approve, note)
+        return Decided(stale_button())
+
+    async def _owners(
+        self, unit: Unit, kind: str, item: int
+    ) -> tuple[list[int | None], Profile | Exchange | None]:
+        """The partnerships whose staff decide an item, and the item."""
+        if kind == callbacks.PROFILE:
+            _user, profile = await repo.get_user_and_profile(unit.session, user_id=item)
+            return ([profile.partnership_id] if profile else []), profile
+        ex = await repo.get_exchange(unit.session, exchange_id=item)
+        if ex is None:
+            return [], None
+        if kind == callbacks.QUALITY:
+            return [ex.visitor_partnership_id, ex.host_partnership_id], ex
+        return [ex.visitor_partnership_id], ex
+
+    async def _ask_reason(self, unit: Unit, user_id: int, kind: str, item: int) -> Outcome:
+        scope = await self.access.scope(unit, user_id)
+        owners, found = await self._owners(unit, kind, item)
+        if found is None:
+            return Outcome(toast=_("This item does not exist any more."))
+        if not any(scope.covers(p) for p in owners):
+            return self.access.refuse(user_id, f"reject {kind}", item)
+        user = await repo.get_user(unit.session, user_id=user_id)
+        if user is None:
+            user = User(id=user_id, state="idle")
+            unit.session.add(user)
+        dialog.ask(user, REASON, {"kind": kind, "id": item}, STATES)
+        return Outcome().add(
+            _(
+                "Why do you reject this {item}? Choose a reason or type your own; the "
+                "participant will read it. /cancel keeps it waiting."
+            ).format(item=_(KINDS[kind])),
+            reasons_keyboard(kind, item),
+        )
+
+    async def decide(
+        self,
+        unit: Unit,
+        user_id: int,
+        kind: str,
+        item: int,
+        approve: bool,
+        note: str | None = None,
+    ) -> Decided:
+        """Approve or reject one item after checking that the user may."""
+        scope = await self.access.scope(unit, user_id)
+        owners, found = await self._owners(unit, kind, item)
+        if found is None:
+            return Decided(Outcome(toast=_("This item does not exist any more.")))
+        if not any(scope.covers(p) for p in owners):
+            action = f"{'approve' if approve else 'reject'} {kind}"
+            return Decided(self.access.refuse(user_id, action, item))
+        user = await repo.get_user(unit.session, user_id=user_id)
+        if user is not None and user.state == REASON:
+            dialog.resume(user)
+        if kind != callbacks.PROFILE:
+            out = await self.exchanges.decide(unit, kind, item, user_id, approve, note, scope)
+            return Decided(out)
+        return await self._decide_profile(unit, user_id, item, approve, note)
+
+    async def _decide_profile(
+        self, unit: Unit, staff_id: int, user_id: int, approve: bool, note: str | None
+    ) -> Decided:
+        now = self.clock.now()
+        user, profile = await repo.get_user_and_profile(unit.session, user_id=user_id)
+        assert user is not None and profile is not None
+        if profile.review != Review.PENDING or profile.completed_at is None:
+            return Decided(Outcome(toast=_("Already decided (perhaps by a colleague).")))
+        profile.review = Review.APPROVED if approve else Review.REJECTED
+        profile.reviewed_at, profile.reviewed_by = now, staff_id
+        profile.review_note = None if approve else (note or "")[:300]
+        profile.updated_at = now
+        partnership = await repo.get_partnership(
+            unit.session, partnership_id=profile.partnership_id or 0
+        )
+        name = partnership.name if partnership else ""
+        label = _("Approved") if approve else _("Rejected")
+        out = Outcome(toast=label)
+        out.replies.append(Reply(edit=True, markup_only=True))  # the card's buttons go
+        out.add(
+            ("✅ " if approve else "✖️ ")
+            + _("{organisation}: registration {decision}.").format(
+                organisation=esc(profile.organisation or ""), decision=label.lower()
+            )
+        )
+        with use_language(language_of(user)):
+            if approve:
+                text = _(
+                    "Good news: {partnership} has validated your profile. Matching starts now: "
+                    "send /matches to see who fits you."
+                ).format(partnership=f"<b>{esc(name)}</b>")
+            else:
+                text = (
+                    _(
+                        "{partnership} could not validate your profile yet. The reason given:"
+                    ).format(partnership=f"<b>{esc(name)}</b>")
+                    + "\n<i>"
+                    + esc(reason_text(callbacks.PROFILE, profile.review_note))
+                    + "</i>\n\n"
+                    + _(
+                        "You can correct your profile with /profile; I will then send it for "
+                        "validation again."
+                    )
+                )
+            unit.notify(Notice(user_id, [Reply(text)]))
+        log.info("profile %s %s by %s", user_id, "approved" if approve else "rejected", staff_id)
+        return Decided(out, [user_id] if approve else [])
+
+    # ----------------------------------------------------------------- typed reason
+
+    async def on_text(self, unit: Unit, user_id: int, text: str) -> Decided:
+        """A typed rejection reason."""
+        user = await repo.get_user(unit.session, user_id=user_id)
+        assert user is not None
+        data = dict(user.state_data)
+        try:
+            reason = clean_text(text, limit=300, single_line=True, min_letters=3)
+        except InputError as exc:
+            return Decided(Outcome().add(str(exc)))
+        dialog.resume(user)
+        kind, item = str(data.get("kind", "")), _int(data.get("id"))
+        if kind not in KINDS:
+            return Decided(Outcome().add(_(STALE_BUTTON)))
+        return await self.decide(unit, user_id, kind, item, False, reason)
+
+    async def cancel(self, unit: Unit, user_id: int) -> Outcome:
+        """``/cancel`` instead of a reason: the item keeps waiting."""
+        user = await repo.get_user(unit.session, user_id=user_id)
+        if user is not None and user.state in STATES:
+            dialog.resume(user)
+        return Outcome().add(_("Cancelled. Nothing was changed."))
+
+    # ----------------------------------------------------------------- audit trail
+
+    async def history(self, unit: Unit, user_id: int, exchange_id: int) -> Outcome:
+        """The audit trail of an exchange (staff of its partnerships)."""
+        scope = await self.access.scope(unit, user_id)
+        ex = await repo.get_exchange(unit.session, exchange_id=exchange_id)
+        if ex is None:
+            return Outcome(toast=_("This item does not exist any more."))
+        if not (scope.covers(ex.visitor_partnership_id) or scope.covers(ex.host_partnership_id)):
+            return self.access.refuse(user_id, "history", exchange_id)
+        return Outcome().add(await self.exchanges.history_text(unit, ex))
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,90 @@
+"""The only place where one feature's event makes another feature act.
+
+Each workflow runs in the caller's unit of work, so the first change and the reaction to it
+commit together (or not at all), and the messages both cause go to the outbox in that same
+transaction. Features never call each other's services; when something spans two of them,
+it is written here, where "what happens after a match" can be read in one place:
+
+- a mutual match becomes an exchange (``answer_proposal``);
+- a completed registration is announced to matching, or sent to the staff for validation
+  (``registered``);
+- a validated registration is announced to matching, and staff hear when nobody fits it
+  (``staff_decision``, ``staff_reason``);
+- two people who met at an event propose a ClusterXchange exchange, which enters the normal
+  matching and may become an exchange at once (``event_button``).
+"""
+
+from __future__ import annotations
+
+from bot.i18n import _
+from bot.services.events.service import Events
+from bot.services.exchanges.service import Exchanges
+from bot.services.matchmaking.service import Answered, Matchmaking
+from bot.services.review.service import Decided, Reviews
+from bot.services.ui import Outcome, esc
+from bot.services.unit import Unit
+
+
+class Workflows:
+    """Reactions that span two features, each in the caller's unit of work."""
+
+    def __init__(
+        self, matchmaking: Matchmaking, exchanges: Exchanges, reviews: Reviews, events: Events
+    ) -> None:
+        self.matchmaking = matchmaking
+        self.exchanges = exchanges
+        self.reviews = reviews
+        self.events = events
+
+    async def answer_proposal(self, unit: Unit, user_id: int, data: str | None) -> Outcome:
+        """Interested / Not for me / Next on a proposal; a mutual match becomes an exchange."""
+        return await self._matched(unit, await self.matchmaking.on_button(unit, user_id, data))
+
+    async def _matched(self, unit: Unit, answered: Answered) -> Outcome:
+        match = answered.match
+        if match is not None:
+            await self.exchanges.create(
+                unit, match.proposal_id, match.visitor_id, match.host_id, match.actor
+            )
+        return answered.out
+
+    async def registered(self, unit: Unit, user_id: int, out: Outcome) -> Outcome:
+        """After a registration step: a profile now complete is proposed to those it fits;
+        one that waits for validation goes to its partnership's staff."""
+        if out.completed:
+            await self.matchmaking.new_participant(unit, user_id)
+        if out.submitted:
+            await self.reviews.profile_submitted(unit, user_id)
+        return out
+
+    async def staff_decision(self, unit: Unit, staff_id: int, data: str | None) -> Outcome:
+        """Approve / Reject / History; an approved registration enters matching."""
+        return await self._announce(unit, await self.reviews.on_button(unit, staff_id, data))
+
+    async def staff_reason(self, unit: Unit, staff_id: int, text: str) -> Outcome:
+        """A typed rejection reason."""
+        return await self._announce(unit, await self.reviews.on_text(unit, staff_id, text))
+
+    async def _announce(self, unit: Unit, decided: Decided) -> Outcome:
+        for participant in decided.approved:
+            await self.matchmaking.new_participant(unit, participant)
+            reason = await self.matchmaking.nobody_fits(unit, participant)
+            if reason:  # nobody is dropped silently: the staff learn it too
+                decided.out.add(
+                    _("Nobody can be proposed to this participant yet. The participant reads:")
+                    + "\n<i>"
+                    + esc(reason)
+                    + "</i>"
+                )
+        return decided.out
+
+    async def event_button(self, unit: Unit, user_id: int, data: str | None) -> Outcome:
+        """An attendee's button; "propose an exchange" enters the normal matching."""
+        pressed = await self.events.on_button(unit, user_id, data)
+        request = pressed.exchange
+        if request is None:
+            return pressed.out
+        answered = await self.matchmaking.request_pair(
+            unit, user_id, request.other_id, request.event_name
+        )
+        return await self._matched(unit, answered)
