@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from bot.context import services_of
 from bot.services.exchanges import access as exchanges
+from bot.services.onboarding.access import STEPS
 from bot.services.partnerships import access as partnerships
 from bot.services.review import access as review
-from bot.services.onboarding.access import STEPS
 from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
 from storage.models import ConsentState, Exchange, Phase, Profile, User, utcnow
