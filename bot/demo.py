@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.context import services_of
@@ -28,7 +26,8 @@ from bot.services.schedule import AFTER, BEFORE, CHECKIN, later_by_months, visit
 from bot.transport.console import indent, plain, render_exchange, render_others
 from bot.transport.driver import BotDriver, Exchange
 from bot.transport.updates import FakeUser
-from storage.models import Reminder, as_utc
+from storage import repo
+from storage.models import as_utc
 
 HOST_COUNTRY = "PT"  # Rita's cluster, where the visit takes place
 STEP_MINUTES = 1  # how far the clock moves with every step
@@ -496,16 +495,9 @@ async def _jump(
 
 async def _event_reminder_time(driver: BotDriver, after: bool) -> datetime:
     """When the first meeting reminder (or "did you meet?") of the demo's event is due."""
+    kind = "met" if after else "meeting"
     async with services_of(driver.app).db.session() as session:
-        kind = "met" if after else "meeting"
-        due = (
-            await session.execute(
-                select(func.min(Reminder.due_at)).where(
-                    Reminder.kind == kind,
-                    Reminder.sent_at.is_(None),  # type: ignore[union-attr]
-                )
-            )
-        ).scalar_one()
+        due = await repo.first_due(session, kind=kind)
     if due is None:
         raise LookupError(f"no {kind} reminder was scheduled")
     return as_utc(due)

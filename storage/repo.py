@@ -411,6 +411,18 @@ async def cancel_reminders(
     )
 
 
+async def first_due(session: AsyncSession, *, kind: str) -> datetime | None:
+    """When the earliest unsent reminder of ``kind`` is due (the demo's time jumps)."""
+    return (
+        await session.execute(
+            select(func.min(Reminder.due_at)).where(
+                Reminder.kind == kind,
+                Reminder.sent_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+    ).scalar_one()
+
+
 async def take_due_reminders(
     session: AsyncSession, *, now: datetime, events: bool, limit: int = 200
 ) -> list[Reminder]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 MAX_BYTES = 64
-MAX_DIGITS = 18  # ids fit a signed 64-bit integer
+MAX_ID = 2**63 - 1  # ids fit a signed 64-bit integer (the database's BIGINT)
 SEPARATOR = ":"
 
 
@@ -50,9 +50,10 @@ def unpack(data: str | None, prefix: str, counts: Collection[int]) -> list[str] 
 def number(text: str) -> int | None:
     """A non-negative id written in ASCII digits (``²`` or ``١`` are digits to ``isdigit``,
     not to us), else None."""
-    if not text or len(text) > MAX_DIGITS or not (text.isascii() and text.isdigit()):
+    if not text or len(text) > len(str(MAX_ID)) or not (text.isascii() and text.isdigit()):
         return None
-    return int(text)
+    value = int(text)
+    return value if value <= MAX_ID else None
 
 
 def one_of(text: str, options: Collection[str]) -> str | None:

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.services.onboarding import callbacks as registration
 from bot.transport.offline import ApiCall, ChatMessage, OfflineRequest
 from bot.transport.updates import FakeUser, UpdateFactory
 
@@ -133,11 +134,11 @@ class BotDriver:
 
     async def choose(self, user: FakeUser, step: str, value: str) -> Exchange:
         """Press the newest registration button for ``step``/``value`` in any language."""
-        suffix = f":{step}:{value}"
         for message in reversed(self.transport.messages(user.id)):
             for row in message.buttons():
                 for _text, data in row:
-                    if data.startswith("r:") and data.endswith(suffix):
+                    press = registration.parse(data)
+                    if press is not None and (press.step, press.value) == (step, value):
                         return await self.process(
                             user, self.updates.callback(user, data, message.message_id)
                         )

@@ -6,7 +6,7 @@ import pytest
 
 from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
-from tests.helpers import load, state
+from tests.helpers import load, register, state
 
 
 async def reach(bot: BotDriver, user: FakeUser, step: str) -> None:
@@ -221,3 +221,32 @@ async def test_unknown_command_and_chatter(bot: BotDriver, anna: FakeUser) -> No
     assert "I don't know that command" in r.text
     r = await bot.send(anna, "hello?")
     assert "Send /start to begin" in r.text
+
+
+PREFIXES = ("m", "x", "r", "q", "en", "ev", "es", "sv", "pn", "lang", "del", "prof")
+MALFORMED = (
+    "{p}:",
+    "{p}:i:²",  # a superscript two passes isdigit() but is no id
+    "{p}:i:١٢",  # Arabic-Indic digits
+    "{p}:i:-1",
+    "{p}:h:1:yes:extra",
+    "{p}:::",
+    "{p}:i:99999999999999999999999",
+    "{p}:" + "9" * 70,  # longer than Telegram's 64 bytes
+    "{p}:1:q_country:" + "Ä" * 40,
+)
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+async def test_malformed_and_oversized_button_data_gets_the_stale_answer(
+    bot: BotDriver, anna: FakeUser, prefix: str
+) -> None:
+    await register(bot, anna)
+    before = await load(bot, anna.id)
+    for pattern in MALFORMED:
+        r = await bot.press_data(anna, pattern.format(p=prefix))
+        assert r.toasts == ["This button is not valid any more."], (pattern, r.toasts)
+        assert r.sent == [] and r.others == {}
+    after = await load(bot, anna.id)
+    assert after[0].state == before[0].state and after[0].state_version == before[0].state_version
+    assert bot.errors == []

@@ -4,7 +4,6 @@ calendar files, goals and agenda, reminders, did it happen, the closing report, 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import pytest
@@ -17,7 +16,6 @@ from bot.handlers.jobs import dispatch
 from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
 from storage.models import Exchange, ExchangeEvent, Phase, Profile, Quality, Reminder
-from tests.conftest import make_settings
 from tests.e2e.test_matching import RITA_ANSWERS
 from tests.helpers import make_partnership, register
 
@@ -74,15 +72,6 @@ WORDS = {
         "estimate": "Geschätzte Pauschale: 1.100 EUR",
     },
 }
-
-
-@pytest.fixture
-async def staffed(db_url: str, clock: FixedClock) -> AsyncIterator[BotDriver]:
-    """A bot with a super-admin, on SQLite and (when configured) PostgreSQL."""
-    driver = await BotDriver.start(make_settings(db_url, admin_ids={ADMIN.id}), clock=clock)
-    yield driver
-    await driver.stop()
-    assert driver.errors == [], "a handler raised"
 
 
 def people(lang: str) -> tuple[FakeUser, FakeUser]:
