@@ -31,7 +31,7 @@ ROLE_SHORT: dict[str, str] = {
 
 
 class OrgType(StrEnum):
-    """Organisation types of the interchange format (DESIGN.md §3)."""
+    """Organisation types of the interchange format (SCHEME §2)."""
 
     CLUSTER = "cluster"
     SME = "sme"
@@ -50,7 +50,7 @@ ORG_TYPE_LABELS: dict[str, str] = {
     OrgType.TRAINING: N_("Training provider"),
 }
 
-# Only hosts may be large companies, public bodies or training providers (DESIGN.md §1).
+# Only hosts may be large companies, public bodies or training providers (SCHEME §1).
 HOST_ONLY_ORG_TYPES = frozenset({OrgType.LARGE, OrgType.PUBLIC, OrgType.TRAINING})
 
 # The 14 industrial ecosystems of the EU Industrial Strategy, by stable slug.

@@ -34,6 +34,16 @@ async def get_user(session: AsyncSession, *, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def get_or_add_user(session: AsyncSession, *, user_id: int) -> User:
+    """The user row; a new one (no question open) for someone the bot does not know yet,
+    such as a staff member who never registered."""
+    user = await session.get(User, user_id)
+    if user is None:
+        user = User(id=user_id, state="idle")
+        session.add(user)
+    return user
+
+
 async def get_user_and_profile(
     session: AsyncSession, *, user_id: int
 ) -> tuple[User | None, Profile | None]:

@@ -1,4 +1,4 @@
-"""The profile interchange format (DESIGN.md §3): CSV with a header row, or JSON Lines.
+"""The profile interchange format (SCHEME §2): CSV with a header row, or JSON Lines.
 
 ``read_profiles`` validates every record and returns the valid ones with a list of problems
 (line number and reason) for the others; valid rows are never dropped because of a bad one.

@@ -13,6 +13,7 @@ stale-button message.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 MAX_BYTES = 64
 MAX_ID = 2**63 - 1  # ids fit a signed 64-bit integer (the database's BIGINT)
@@ -59,3 +60,29 @@ def number(text: str) -> int | None:
 def one_of(text: str, options: Collection[str]) -> str | None:
     """``text`` when it is one of ``options``, else None."""
     return text if text in options else None
+
+
+@dataclass(frozen=True)
+class Step:
+    """A button of a question that carries its version: ``<prefix>:<version>:<step>:<value>``
+    (the registration's, the quick sign-up's, /newevent's). The version is the user's
+    ``state_version`` when the question was asked, so a button of an earlier question is
+    recognised as such."""
+
+    version: int
+    step: str
+    value: str
+
+
+def step(prefix: str, version: int, name: str, value: str | int) -> str:
+    """A versioned question's button."""
+    return pack(prefix, version, name, value)
+
+
+def parse_step(data: str | None, prefix: str) -> Step | None:
+    """A versioned question's press, or None when malformed."""
+    fields = unpack(data, prefix, (3,))
+    if fields is None:
+        return None
+    version = number(fields[0])
+    return None if version is None else Step(version, fields[1], fields[2])

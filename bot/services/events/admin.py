@@ -61,7 +61,7 @@ class AdminMixin(EventsBase):
             return Outcome().add(
                 _("There is no partnership yet. Create one first with /newpartnership.")
             )
-        user = await self._user(unit, user_id)
+        user = await repo.get_or_add_user(unit.session, user_id=user_id)
         if len(choices) == 1:
             self._enter(user, "evn_name", {"p": choices[0].id})
             return Outcome().add(self._create_prompt(user))

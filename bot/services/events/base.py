@@ -13,7 +13,7 @@ from bot.services.events.index import Built, EventIndexes
 from bot.services.partnerships.access import Scope, StaffAccess
 from bot.services.ui import Reply
 from bot.services.unit import Unit
-from storage import repo, repo_events
+from storage import repo_events
 from storage.models import Event, User, utcnow
 
 
@@ -77,14 +77,6 @@ class EventsBase:
     def _bump(user: User) -> None:
         user.state_version += 1
         user.updated_at = utcnow()
-
-    @staticmethod
-    async def _user(unit: Unit, user_id: int) -> User:
-        user = await repo.get_user(unit.session, user_id=user_id)
-        if user is None:
-            user = User(id=user_id, state="idle")
-            unit.session.add(user)
-        return user
 
     def _enter(self, user: User, state: str, data: dict | None = None) -> None:
         user.state = state

@@ -14,7 +14,7 @@ from bot.services.events.base import EventsBase
 from bot.services.profile_text import InputError, clean_text
 from bot.services.ui import STALE_BUTTON, Button, Notice, Outcome, Reply, esc
 from bot.services.unit import Unit
-from storage import repo_events
+from storage import repo, repo_events
 from storage.models import Event, User
 
 
@@ -62,7 +62,7 @@ class BroadcastMixin(EventsBase):
 
     async def _ask_broadcast(self, unit: Unit, user_id: int, event: Event) -> Outcome:
         signed = (await repo_events.figures(unit.session, event_id=event.id))[0]
-        user = await self._user(unit, user_id)
+        user = await repo.get_or_add_user(unit.session, user_id=user_id)
         self._enter(user, BROADCAST, {"event": event.id})
         return Outcome().add(
             _(

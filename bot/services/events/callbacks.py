@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services.callbacks import number, pack, unpack
+from bot.services.callbacks import Step, number, pack, unpack
+from bot.services.callbacks import parse_step as _parse_step
+from bot.services.callbacks import step as versioned
 
 SIGNUP, CREATE, ATTENDEE, STAFF = "q", "en", "ev", "es"
 SIGNUP_PATTERN = rf"^{SIGNUP}:"
@@ -23,15 +25,6 @@ STAFF_PATTERN = rf"^{STAFF}:"
 INTERESTED, NOT_FOR_ME, MET, EXCHANGE, MORE = "i", "n", "m", "c", "more"
 REFRESH, CSV, CHART, QR, BROADCAST, SEND, CANCEL = "f", "csv", "ch", "qr", "b", "bs", "bx"
 STAFF_ACTIONS = (REFRESH, CSV, CHART, QR, BROADCAST, SEND, CANCEL)
-
-
-@dataclass(frozen=True)
-class Step:
-    """A versioned button of a question: sign-up or /newevent."""
-
-    version: int
-    step: str
-    value: str
 
 
 @dataclass(frozen=True)
@@ -53,12 +46,12 @@ class Staff:
 
 def signup(version: int, step: str, value: str) -> str:
     """A sign-up question's button."""
-    return pack(SIGNUP, version, step, value)
+    return versioned(SIGNUP, version, step, value)
 
 
 def create(version: int, step: str, value: str | int) -> str:
     """A /newevent question's button."""
-    return pack(CREATE, version, step, value)
+    return versioned(CREATE, version, step, value)
 
 
 def answer(action: str, match_id: int | None) -> str:
@@ -88,11 +81,7 @@ def staff(action: str, event_id: int | None) -> str:
 
 def parse_step(data: str | None, prefix: str) -> Step | None:
     """A sign-up (``q``) or /newevent (``en``) button."""
-    fields = unpack(data, prefix, (3,))
-    if fields is None:
-        return None
-    version = number(fields[0])
-    return None if version is None else Step(version, fields[1], fields[2])
+    return _parse_step(data, prefix)
 
 
 def parse_attendee(data: str | None) -> Attendee | None:

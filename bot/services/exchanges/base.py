@@ -87,6 +87,11 @@ class ExchangeBase:
         """One text (and keyboard), both built in the recipient's language."""
         self._tell(x, user_id, lambda: [Reply(build(), keyboard() if keyboard else None)])
 
+    def _both(self, x: XCtx, build: Callable[[], str]) -> None:
+        """The same text for both sides, each in their language."""
+        for side in (x.visitor.id, x.host.id):
+            self._text(x, side, build)
+
     def _offer(self, x: XCtx, act: Act) -> Callable[[], Keyboard]:
         """The buttons of ``act`` (built later, in the recipient's language)."""
         return lambda: buttons(act, x.ex)

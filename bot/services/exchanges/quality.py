@@ -73,28 +73,24 @@ class QualityMixin(ExchangeBase):
         ):
             return False
         if status == Quality.VALIDATED:
-            for side in (x.visitor.id, x.host.id):
-                self._text(
-                    x,
-                    side,
-                    lambda: (
-                        "✅ "
-                        + _(
-                            "Both sides agree on the goals and agenda: the Commitment to "
-                            "Quality is complete."
-                        )
-                    ),
-                )
-            return True
-        for side in (x.visitor.id, x.host.id):
-            self._text(
+            self._both(
                 x,
-                side,
-                lambda: _(
-                    "Both sides agree on the goals and agenda. The partnerships validate them "
-                    "now; I will tell you when they have."
+                lambda: (
+                    "✅ "
+                    + _(
+                        "Both sides agree on the goals and agenda: the Commitment to "
+                        "Quality is complete."
+                    )
                 ),
             )
+            return True
+        self._both(
+            x,
+            lambda: _(
+                "Both sides agree on the goals and agenda. The partnerships validate them "
+                "now; I will tell you when they have."
+            ),
+        )
         await self._staff(
             x, [ex.visitor_partnership_id, ex.host_partnership_id], lambda: [self._card(x, "q")]
         )

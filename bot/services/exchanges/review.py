@@ -130,24 +130,22 @@ class ReviewMixin(ExchangeBase):
             closed_at=self.clock.now(),
         ):
             return False
-        for side in (x.visitor.id, x.host.id):
-            self._text(
-                x,
-                side,
-                lambda: (
-                    _(
-                        "Your partnership could not validate the exchange between {visitor} and "
-                        "{host}. The reason given:"
-                    ).format(
-                        visitor=esc(x.visitor_profile.organisation),
-                        host=esc(x.host_profile.organisation),
-                    )
-                    + "\n<i>"
-                    + esc(reason_text(MATCH, note))
-                    + "</i>\n\n"
-                    + _("Send /matches to look for another partner.")
-                ),
-            )
+        self._both(
+            x,
+            lambda: (
+                _(
+                    "Your partnership could not validate the exchange between {visitor} and "
+                    "{host}. The reason given:"
+                ).format(
+                    visitor=esc(x.visitor_profile.organisation),
+                    host=esc(x.host_profile.organisation),
+                )
+                + "\n<i>"
+                + esc(reason_text(MATCH, note))
+                + "</i>\n\n"
+                + _("Send /matches to look for another partner.")
+            ),
+        )
         return True
 
     async def _review_quality(self, x: XCtx, approve: bool, note: str | None, scope: Scope) -> bool:
@@ -202,18 +200,16 @@ class ReviewMixin(ExchangeBase):
         if not await self._move(x, "quality_approved", expect=expect, **values):
             return False
         if ex.cq_status == Quality.VALIDATED:
-            for side in (x.visitor.id, x.host.id):
-                self._text(
-                    x,
-                    side,
-                    lambda: (
-                        "✅ "
-                        + _(
-                            "Your goals and agenda are validated by the partnerships: the "
-                            "Commitment to Quality is complete."
-                        )
-                    ),
-                )
+            self._both(
+                x,
+                lambda: (
+                    "✅ "
+                    + _(
+                        "Your goals and agenda are validated by the partnerships: the "
+                        "Commitment to Quality is complete."
+                    )
+                ),
+            )
         return True
 
     async def _review_report(self, x: XCtx, approve: bool, note: str | None) -> bool:

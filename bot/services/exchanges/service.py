@@ -108,15 +108,13 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
         if needs_approval:
             partnership = await repo.get_partnership(session, partnership_id=vp.partnership_id or 0)
             name = partnership.name if partnership else ""
-            for side in (visitor_id, host_id):
-                self._text(
-                    x,
-                    side,
-                    lambda: _(
-                        "Next step: {partnership} validates this exchange. I will tell you "
-                        "as soon as it has; then you agree on the dates of the visit."
-                    ).format(partnership=f"<b>{esc(name)}</b>"),
-                )
+            self._both(
+                x,
+                lambda: _(
+                    "Next step: {partnership} validates this exchange. I will tell you "
+                    "as soon as it has; then you agree on the dates of the visit."
+                ).format(partnership=f"<b>{esc(name)}</b>"),
+            )
             await self._staff(x, [ex.visitor_partnership_id], lambda: [self._card(x, MATCH)])
         else:
             self._ask_dates(x)

@@ -1,28 +1,21 @@
-"""Buttons of the registration: ``r:<version>:<step>:<value>``; and of ``/profile``:
-``prof:menu`` the list of fields, ``prof:edit:<field>`` edit one.
+"""Buttons of the registration: ``r:<version>:<step>:<value>`` (a ``Step``, shared with the
+other versioned questions); and of ``/profile``: ``prof:menu`` the list of fields,
+``prof:edit:<field>`` edit one.
 
 The version is the user's ``state_version`` when the question was asked: a button of an
-earlier question is recognised as such (DECISIONS §2)."""
+earlier question is recognised (DECISIONS §2)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services.callbacks import number, pack, unpack
+from bot.services.callbacks import Step, pack, parse_step, unpack
+from bot.services.callbacks import step as versioned
 
 PREFIX = "r"
 PATTERN = rf"^{PREFIX}:"
 PROFILE = "prof"
 PROFILE_PATTERN = rf"^{PROFILE}:"
-
-
-@dataclass(frozen=True)
-class Step:
-    """A registration button: the question's version and step, and the chosen value."""
-
-    version: int
-    step: str
-    value: str
 
 
 @dataclass(frozen=True)
@@ -39,7 +32,7 @@ class ProfileEdit:
 
 def step(version: int, name: str, value: str | int) -> str:
     """A registration button's data."""
-    return pack(PREFIX, version, name, value)
+    return versioned(PREFIX, version, name, value)
 
 
 def profile_menu() -> str:
@@ -54,11 +47,7 @@ def profile_edit(field: str) -> str:
 
 def parse(data: str | None) -> Step | None:
     """A registration press, or None when malformed."""
-    fields = unpack(data, PREFIX, (3,))
-    if fields is None:
-        return None
-    version = number(fields[0])
-    return None if version is None else Step(version, fields[1], fields[2])
+    return parse_step(data, PREFIX)
 
 
 def parse_profile(data: str | None) -> ProfileMenu | ProfileEdit | None:

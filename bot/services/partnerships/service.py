@@ -56,7 +56,7 @@ class Partnerships:
         """``/newpartnership``: ask for the name (super-admins only)."""
         if not self.access.is_admin(user_id):
             return self.access.refuse_command(user_id, "newpartnership")
-        user = await _user(unit, user_id)
+        user = await repo.get_or_add_user(unit.session, user_id=user_id)
         dialog.ask(user, NAME, {}, STATES)
         return Outcome().add(_("A new partnership. What is its name? (/cancel stops.)"))
 
@@ -150,7 +150,7 @@ class Partnerships:
             log.warning("refused staff invite %s… for user %s", token[:4], user_id)
             return refused
         known = await repo.get_user(session, user_id=user_id)
-        user = known or await _user(unit, user_id)
+        user = known or await repo.get_or_add_user(session, user_id=user_id)
         if client_language:
             user.client_language = client_language[:16]
         if username:
@@ -221,12 +221,12 @@ class Partnerships:
 
     async def cancel(self, unit: Unit, user_id: int) -> Outcome:
         """``/cancel`` while creating a partnership."""
-        dialog.resume(await _user(unit, user_id))
+        dialog.resume(await repo.get_or_add_user(unit.session, user_id=user_id))
         return Outcome().add(_("Cancelled. Nothing was changed."))
 
     async def on_text(self, unit: Unit, user_id: int, text: str) -> Outcome:
         """A typed answer while creating a partnership."""
-        user = await _user(unit, user_id)
+        user = await repo.get_or_add_user(unit.session, user_id=user_id)
         if not self.access.is_admin(user_id):
             dialog.resume(user)
             return self.access.refuse_command(user_id, "newpartnership")
@@ -301,7 +301,7 @@ class Partnerships:
             return stale  # registering as a participant is the registration's
         if not self.access.is_admin(user_id):
             return self.access.refuse(user_id, data or "", "partnership creation")
-        user = await _user(unit, user_id)
+        user = await repo.get_or_add_user(unit.session, user_id=user_id)
         state_data = dict(user.state_data)
         try:
             if isinstance(press, callbacks.TakeSlug) and user.state == SLUG:
@@ -355,14 +355,6 @@ class Partnerships:
         user.state_data = {**data, "eco": chosen}
         _text, keyboard = self._ecosystem_question(user)
         return Outcome(replies=[Reply(keyboard=keyboard, edit=True, markup_only=True)])
-
-
-async def _user(unit: Unit, user_id: int) -> User:
-    user = await repo.get_user(unit.session, user_id=user_id)
-    if user is None:
-        user = User(id=user_id, state="idle")
-        unit.session.add(user)
-    return user
 
 
 def _slugify(name: str) -> str:

@@ -29,7 +29,7 @@ from bot.services.review.view import (
 from bot.services.ui import STALE_BUTTON, Notice, Outcome, Reply, esc, stale_button
 from bot.services.unit import Unit
 from storage import repo
-from storage.models import Exchange, Profile, Review, User
+from storage.models import Exchange, Profile, Review
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +140,7 @@ class Reviews:
             return Outcome(toast=_("This item does not exist any more."))
         if not any(scope.covers(p) for p in owners):
             return self.access.refuse(user_id, f"reject {kind}", item)
-        user = await repo.get_user(unit.session, user_id=user_id)
-        if user is None:
-            user = User(id=user_id, state="idle")
-            unit.session.add(user)
+        user = await repo.get_or_add_user(unit.session, user_id=user_id)
         dialog.ask(user, REASON, {"kind": kind, "id": item}, STATES)
         return Outcome().add(
             _(
