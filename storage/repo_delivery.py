@@ -139,11 +139,12 @@ async def claim_messages(
 async def finish_message(
     session: AsyncSession, *, message_id: int, now: datetime, error: str | None = None
 ) -> None:
-    """The message went out (or, with ``error``, will never go out)."""
+    """The message went out (or, with ``error``, will never go out). Its text is dropped:
+    it names people (an introduction, a staff card), and the row stays only as a record."""
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(sent_at=now, error=(error or None) and error[:200])
+        .values(sent_at=now, error=(error or None) and error[:200], message={})
         .execution_options(synchronize_session=False)
     )
 
@@ -177,7 +178,7 @@ async def release_messages(session: AsyncSession, *, ids: Collection[int]) -> No
 
 
 async def forget_messages(session: AsyncSession, *, before: datetime) -> int:
-    """Delete messages sent or given up before ``before`` (they hold personal text)."""
+    """Delete the records of messages sent or given up before ``before``."""
     result = await session.execute(
         delete(OutboxMessage).where(OutboxMessage.sent_at < before)  # type: ignore[operator]
     )

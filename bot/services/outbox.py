@@ -29,7 +29,7 @@ LEASE = timedelta(minutes=2)  # a claimed row not sent by then is taken by anoth
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)  # then doubling, at most an hour
 MAX_RETRY = timedelta(hours=1)
-KEEP_SENT = timedelta(days=1)  # sent rows hold personal text: forgotten after this
+KEEP_SENT = timedelta(days=1)  # records of sent rows (their text is dropped when sent)
 UNREACHABLE = "unreachable"
 RETRY = "retry"
 

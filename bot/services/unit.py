@@ -109,8 +109,9 @@ class Units:
                 unit.session, user_ids={row.chat_id for row in rows}
             )
             for row in rows:
-                if row.chat_id in gone:  # blocked the bot: kept as a record, not sent
+                if row.chat_id in gone:  # blocked the bot: a record, never sent
                     row.claimed_at, row.sent_at, row.error = None, unit.now, UNREACHABLE
+                    row.message = {}
             await repo_delivery.add_messages(unit.session, rows=rows)
         unit.outbox = rows
         if unit.paced_notices:
