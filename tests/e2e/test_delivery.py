@@ -246,3 +246,30 @@ async def test_a_failing_handler_is_not_retried_after_a_restart(
     apologies = [m for m in transport.messages(anna.id) if "went wrong" in (m.text or "")]
     assert len(apologies) == 1 and restarted.errors == []
     await restarted.stop()
+
+
+async def test_goals_delivered_twice_are_not_taken_for_the_agenda(
+    staffed: BotDriver, clock: FixedClock
+) -> None:
+    from tests.e2e.test_exchange import SARA, exchange_row, matched_and_validated, people
+
+    bot = staffed
+    anna, rita = people("en")
+    await matched_and_validated(bot, anna, rita)
+    await bot.press(SARA, "Approve")
+    await bot.press(anna, "Propose dates")
+    await bot.send(anna, "2027-05-03 - 2027-05-07")
+    await bot.press(rita, "Confirm dates")
+    await bot.press(anna, "Write goals and agenda")
+    goals = bot.updates.text(anna, "Learn how Portuguese clusters sort and recycle textile waste.")
+    first = await bot.process(anna, goals)
+    again = await bot.process(anna, goals)  # Telegram delivers it once more
+    assert "And the agenda" in first.text
+    assert again.sent == [] and again.others == {}
+    ex = await exchange_row(bot)
+    assert ex.goals and "recycle" in ex.goals and ex.agenda is None
+    assert await state(bot, anna.id) == "ex_agenda"
+    r = await bot.send(anna, "Day 1: tour of the sorting plant; Day 2: joint workshop on fibres.")
+    assert rita.id in r.others  # the host is asked to agree, with the real agenda
+    ex = await exchange_row(bot)
+    assert ex.agenda and ex.agenda.startswith("Day 1")
