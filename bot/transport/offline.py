@@ -24,10 +24,8 @@ Notes on PTB internals relied upon:
 from __future__ import annotations
 
 import asyncio
-import html
 import itertools
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +33,8 @@ from typing import Any
 
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
+
+from bot.transport import telegram_html
 
 __all__ = [
     "DEFAULT_BOT_USER",
@@ -71,9 +71,9 @@ ERR_CAPTION_TOO_LONG = "Bad Request: message caption is too long"
 ERR_NO_TEXT = "Bad Request: there is no text in the message to edit"
 ERR_NO_CAPTION = "Bad Request: there is no caption in the message to edit"
 ERR_BUTTON_DATA = "Bad Request: BUTTON_DATA_INVALID"
+ERR_ENTITIES = "Bad Request: can't parse entities: "
 
 _TRUE_RESPONSE = b'{"ok":true,"result":true}'
-_TAG_RE = re.compile(r"<[^>]*>")
 _FILE_URL_MARKER = "/offline-files/"
 
 # send* methods whose media is a file-like parameter of the same name
@@ -180,13 +180,6 @@ def _normalize_chat_id(value: Any) -> int | str:
 
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
-
-
-def _visible_len(text: str, parse_mode: str | None) -> int:
-    """Approximate length after entity parsing, in UTF-16 code units (as Telegram counts)."""
-    if parse_mode and parse_mode.lower() == "html":
-        text = html.unescape(_TAG_RE.sub("", text))
-    return _utf16_len(text)
 
 
 def _inline_markup(markup: Any) -> dict | None:
@@ -584,7 +577,14 @@ class OfflineRequest(BaseRequest):
         if text is None:
             return None
         text = str(text)
-        if len(text) > limit and _visible_len(text, params.get("parse_mode")) > limit:
+        mode = str(params.get("parse_mode") or "").lower()
+        visible = text
+        if mode == "html":  # as Telegram: malformed markup is refused, not shown
+            try:
+                visible = telegram_html.parse(text)
+            except telegram_html.HtmlError as exc:
+                raise _ApiError(400, f"{ERR_ENTITIES}{exc}") from None
+        if _utf16_len(visible) > limit:
             raise _ApiError(400, error)
         return text
 

@@ -20,7 +20,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot.transport import FakeUser, OfflineRequest, UpdateFactory, UploadedFile
+from bot.transport import FakeUser, OfflineRequest, UpdateFactory, UploadedFile, telegram_html
 
 CHAT = 4242
 
@@ -363,3 +363,45 @@ async def test_application_echo():
         assert transport.calls_to("sendMessage")[-1].params["text"] == "echo: hi"
     finally:
         await app.shutdown()
+
+
+# ------------------------------------------------------------------ HTML as Telegram parses it
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("Acme <GmbH>", 'Unsupported start tag "GmbH" at byte offset 5'),
+        ("a < b", "Unclosed start tag at byte offset 2"),
+        ("a <> b", 'Unsupported start tag "" at byte offset 2'),
+        ("<b>bold</i>", 'Unmatched end tag at byte offset 7, expected "</b>", found "</i>"'),
+        ("<b>bold", 'Can\'t find end tag corresponding to start tag "b"'),
+        ("R&D </i>", "Unexpected end tag at byte offset 4"),
+        ("Müller <x", "Unclosed start tag at byte offset 8"),
+    ],
+)
+def test_html_telegram_refuses_is_refused(text: str, error: str) -> None:
+    with pytest.raises(telegram_html.HtmlError) as caught:
+        telegram_html.parse(text)
+    assert str(caught.value) == error
+
+
+def test_html_telegram_accepts_is_shown_as_telegram_shows_it() -> None:
+    shown = telegram_html.parse(
+        '<b>R&amp;D</b> &lt;3 &#x1F680; R&D <a href="tg://user?id=1">Anna</a> <i>e.V.</i>'
+    )
+    assert shown == "R&D <3 🚀 R&D Anna e.V."
+
+
+async def test_a_message_with_broken_markup_is_refused_like_telegram() -> None:
+    transport = OfflineRequest()
+    bot = Bot("123:ABC", request=transport)
+    await bot.initialize()
+    with pytest.raises(BadRequest, match="(?i)can't parse entities: unsupported start tag"):
+        await bot.send_message(7, "Welcome, <Acme>!", parse_mode="HTML")
+    sent = await bot.send_message(7, "Welcome, &lt;Acme&gt;!", parse_mode="HTML")
+    assert sent.text == "Welcome, &lt;Acme&gt;!"  # the bot's view: what it sent
+    with pytest.raises(BadRequest, match="(?i)caption is too long"):
+        await bot.send_document(7, b"x", caption="&amp;" * 1025, parse_mode="HTML")
+    await bot.send_document(7, b"x", caption="&amp;" * 1024, parse_mode="HTML")  # 1,024 shown
+    await bot.shutdown()
