@@ -89,8 +89,13 @@ async def test_hostile_names_and_texts_reach_everyone_intact(
     await register(bot, visitor, partnership=pid, organisation=f"Acme {org} GmbH",
                    name=f"Anna {org}", offers=f"Digital twins {org}")  # fmt: skip
     await press(bot, staff, "sv:", ":a")
-    await register(bot, host, partnership=pid, **{**RITA_ANSWERS, "organisation": f"Têxtil {org}",
-                   "seeks": f"Partners {org} for digital twins", "languages": ["en", "de"]})  # fmt: skip
+    host_answers = {
+        **RITA_ANSWERS,
+        "organisation": f"Têxtil {org}",
+        "seeks": f"Partners {org} for digital twins",
+        "languages": ["en", "de"],
+    }
+    await register(bot, host, partnership=pid, **host_answers)
     await press(bot, staff, "sv:", ":a")
     visitor_org, host_org = await organisation(bot, visitor.id), await organisation(bot, host.id)
     assert host_org in plain(bot.transport.last_message(visitor.id))  # the newcomer's card

@@ -397,11 +397,11 @@ async def test_a_message_with_broken_markup_is_refused_like_telegram() -> None:
     transport = OfflineRequest()
     bot = Bot("123:ABC", request=transport)
     await bot.initialize()
-    with pytest.raises(BadRequest, match="(?i)can't parse entities: unsupported start tag"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities: unsupported start tag"):
         await bot.send_message(7, "Welcome, <Acme>!", parse_mode="HTML")
     sent = await bot.send_message(7, "Welcome, &lt;Acme&gt;!", parse_mode="HTML")
     assert sent.text == "Welcome, &lt;Acme&gt;!"  # the bot's view: what it sent
-    with pytest.raises(BadRequest, match="(?i)caption is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
         await bot.send_document(7, b"x", caption="&amp;" * 1025, parse_mode="HTML")
     await bot.send_document(7, b"x", caption="&amp;" * 1024, parse_mode="HTML")  # 1,024 shown
     await bot.shutdown()
