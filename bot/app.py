@@ -26,6 +26,7 @@ from bot.handlers.common import set_command_menus
 from bot.handlers.events import BACKGROUND
 from bot.matching.vocabulary import Vocabulary
 from bot.services.account.service import Account
+from bot.services.deeplinks import Links
 from bot.services.events.index import EventIndexes
 from bot.services.events.service import Events
 from bot.services.exchanges.service import Exchanges
@@ -117,10 +118,11 @@ def build_application(
     vocabulary = Vocabulary.load()
     # Features get what they need at construction; none holds another feature's service.
     access = StaffAccess(settings.admin_ids)
+    links = Links(settings.bot_username)
     matchmaking = Matchmaking(clock, vocabulary, answer_days=settings.proposal_answer_days)
     exchanges = Exchanges(clock, settings, access)
     reviews = Reviews(clock, access, exchanges)
-    events = Events(clock, settings, access, EventIndexes(vocabulary), languages.remember)
+    events = Events(clock, settings, access, EventIndexes(vocabulary), links, languages.remember)
     onboarding = Onboarding(cities, clock, settings.eligible_countries, access, languages.remember)
     app.bot_data["services"] = Services(
         settings=settings,
@@ -135,12 +137,13 @@ def build_application(
         onboarding=onboarding,
         account=Account(languages),
         matchmaking=matchmaking,
-        partnerships=Partnerships(clock, settings, access),
+        partnerships=Partnerships(clock, settings, access, links),
         reviews=reviews,
         exchanges=exchanges,
         reports=StaffReports(clock, access),
         events=events,
         workflows=Workflows(matchmaking, exchanges, reviews, events),
+        links=links,
     )
     register_all(app)
     return app
@@ -150,6 +153,8 @@ async def start_services(app: Application) -> None:
     """post_init: migrate the database, load the city list off the event loop, set menus,
     and queue the updates a crash left recorded but unhandled (before any new one)."""
     services = services_of(app)
+    if not services.links.username:  # printed links need it: ask Telegram (getMe)
+        services.links.username = app.bot.username
     await services.db.upgrade()
     await asyncio.to_thread(services.cities.load)
     # The country-name tables are built on first use; build them off the event loop too.

@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.geo import CityIndex
 from bot.services.account.service import Account
+from bot.services.deeplinks import Links
 from bot.services.events.service import Events
 from bot.services.exchanges.service import Exchanges
 from bot.services.inbox import Inbox
@@ -48,6 +49,7 @@ class Services:
     reports: StaffReports
     events: Events
     workflows: Workflows
+    links: Links
 
 
 class Context(CallbackContext[ExtBot, dict, dict, dict]):

@@ -19,6 +19,7 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date as _babel_format_date
 from babel.dates import format_time as _babel_format_time
+from babel.lists import format_list as _babel_format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -153,3 +154,10 @@ def language_name(iso: str, lang: str | None = None) -> str:
     """Name of a spoken language (ISO 639-1) in the reader's language, capitalised."""
     name = _locale(lang or _current.get()).languages.get(iso, iso)
     return name[:1].upper() + name[1:]
+
+
+def format_list(items: list[str], lang: str | None = None) -> str:
+    """Items joined the way the reader writes a list ("A, B and C" / "A, B und C"), in the
+    order given."""
+    lang = lang or _current.get()
+    return _babel_format_list(items, locale=_DATE_LOCALES.get(lang, lang))

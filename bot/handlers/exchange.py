@@ -15,7 +15,7 @@ from bot.services.unit import Unit
 @use_case
 async def exchange(update: Update, context: Context, unit: Unit) -> Outcome:
     """/exchange: where the user's exchanges stand, with the next step."""
-    return await context.services.exchanges.overview(unit, update.effective_user.id)
+    return await context.services.workflows.exchange_overview(unit, update.effective_user.id)
 
 
 @use_case

@@ -53,3 +53,15 @@ def link(bot_username: str | None, kind: str, value: str) -> str:
     if bot_username:
         return f"https://t.me/{bot_username}?start={start}"
     return f"/start {start}"
+
+
+class Links:
+    """The bot's links, with its username: ``CXBOT_BOT_USERNAME``, else what Telegram's
+    ``getMe`` says at start-up (so nobody is handed a bare ``/start st_…`` to type)."""
+
+    def __init__(self, username: str | None = None) -> None:
+        self.username = username
+
+    def link(self, kind: str, value: str) -> str:
+        """The link of a payload (the ``/start`` command while no username is known)."""
+        return link(self.username, kind, value)

@@ -11,12 +11,14 @@ it is written here, where "what happens after a match" can be read in one place:
 - a validated registration is announced to matching, and staff hear when nobody fits it
   (``staff_decision``, ``staff_reason``);
 - two people who met at an event propose a ClusterXchange exchange, which enters the normal
-  matching and may become an exchange at once (``event_button``).
+  matching and may become an exchange at once (``event_button``);
+- ``/exchange`` before there is one says whose answer the person is waiting for
+  (``exchange_overview``).
 """
 
 from __future__ import annotations
 
-from bot.i18n import _
+from bot.i18n import _, format_list, ngettext
 from bot.services.events.service import Events
 from bot.services.exchanges.service import Exchanges
 from bot.services.matchmaking.service import Answered, Matchmaking
@@ -88,3 +90,29 @@ class Workflows:
             unit, user_id, request.other_id, request.event_name
         )
         return await self._matched(unit, answered)
+
+    async def exchange_overview(self, unit: Unit, user_id: int) -> Outcome:
+        """``/exchange``: the exchanges; before the first one, whose answer is awaited."""
+        out = await self.exchanges.overview(unit, user_id)
+        if out is not None:
+            return out
+        waiting = await self.matchmaking.waiting_for(unit, user_id)
+        if not waiting:
+            return Outcome().add(
+                _(
+                    "You have no exchange yet. It starts when you and a partner are both "
+                    "interested: send /matches."
+                )
+            )
+        names = format_list([f"<b>{esc(name)}</b>" for name in waiting])
+        return Outcome().add(
+            ngettext(
+                "You have no exchange yet: you are interested in {organisations} and wait "
+                "for their answer. I will tell you as soon as they answer; an exchange "
+                "starts when both sides are interested.",
+                "You have no exchange yet: you are interested in {organisations} and wait "
+                "for their answers. I will tell you as soon as one of them answers; an "
+                "exchange starts when both sides are interested.",
+                len(waiting),
+            ).format(organisations=names)
+        )

@@ -26,8 +26,10 @@ class EventsBase:
         settings: Settings,
         access: StaffAccess,
         indexes: EventIndexes,
+        links: deeplinks.Links,
         remember_language=None,  # type: ignore[no-untyped-def]
     ) -> None:
+        self.links = links
         self.clock = clock
         self.settings = settings
         self.access = access
@@ -42,8 +44,8 @@ class EventsBase:
         return self.settings.eligible_countries
 
     def link(self, event: Event, bot_username: str | None) -> str:
-        """The event's deep link (what the QR code holds)."""
-        username = self.settings.bot_username or bot_username or "cxbot"
+        """The event's deep link (what the QR code holds): always a t.me link."""
+        username = self.links.username or bot_username
         return deeplinks.link(username, deeplinks.EVENT, event.code)
 
     async def _index(self, unit: Unit, event_id: int) -> Built:

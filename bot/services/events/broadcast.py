@@ -62,6 +62,13 @@ class BroadcastMixin(EventsBase):
 
     async def _ask_broadcast(self, unit: Unit, user_id: int, event: Event) -> Outcome:
         signed = (await repo_events.figures(unit.session, event_id=event.id))[0]
+        if not signed:
+            return Outcome().add(
+                _(
+                    "Nobody has signed up for {event} yet, so there is nobody to send a "
+                    "message to. Attendees join with the QR code (/event shows it)."
+                ).format(event=f"<b>{esc(event.name)}</b>")
+            )
         user = await repo.get_or_add_user(unit.session, user_id=user_id)
         self._enter(user, BROADCAST, {"event": event.id})
         return Outcome().add(

@@ -124,21 +124,15 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
 
     # ----------------------------------------------------------------- /exchange
 
-    async def overview(self, unit: Unit, user_id: int) -> Outcome:
-        """``/exchange``: the user's exchanges, their phase and the next step."""
+    async def overview(self, unit: Unit, user_id: int) -> Outcome | None:
+        """``/exchange``: the user's exchanges, their phase and the next step; None when the
+        user has none (the caller says what comes before one)."""
         out = Outcome()
         for ex in (await repo.exchanges_of_user(unit.session, user_id=user_id))[:5]:
             x = await self._ctx(unit, ex.id or 0, user_id)
             if x is not None:
                 out.replies.append(self._overview_card(x, user_id))
-        if not out.replies:
-            out.add(
-                _(
-                    "You have no exchange yet. It starts when you and a partner are both "
-                    "interested: send /matches."
-                )
-            )
-        return out
+        return out if out.replies else None
 
     def _overview_card(self, x: XCtx, user_id: int) -> Reply:
         ex = x.ex

@@ -81,14 +81,14 @@ class Matchmaking:
         if me.paused:
             return Outcome().add(_(NO_MATCH_TEXT[NoMatch.PAUSED]))
         proposals = await repo.proposals_of(unit.session, user_id=user_id)
-        pending = [
+        open_ = [
             p
             for p in proposals
             if p.closed_at is None
             and _mine(p, user_id)[0] in (Side.NEW, Side.SHOWN)
-            and p.id not in skip
             and _other_id(p, user_id) in pop.rows
         ]
+        pending = [p for p in open_ if p.id not in skip]
         pending.sort(key=lambda p: (_theirs(p, user_id)[0] != Side.INTERESTED, -p.score))
         seen = {key(_other_id(p, user_id)) for p in proposals}
         best = []
@@ -101,7 +101,7 @@ class Matchmaking:
         elif pending:
             proposal = pending[0]
         else:
-            return self._nothing(pop.index, user_id, seen, bool(skip))
+            return self._nothing(pop.index, user_id, seen, reopen=bool(open_))
         if _mine(proposal, user_id)[0] == Side.NEW:  # the answer time starts now
             _set_mine(proposal, user_id, Side.SHOWN, shown=self.clock.now())
         await unit.session.flush()
@@ -130,10 +130,15 @@ class Matchmaking:
             ).format(partnership=f"<b>{name}</b>")
         )
 
-    def _nothing(self, index: MatchIndex, user_id: int, seen: set[str], skipped: bool) -> Outcome:
-        if skipped:
+    def _nothing(self, index: MatchIndex, user_id: int, seen: set[str], reopen: bool) -> Outcome:
+        """No new proposal. ``reopen``: some the user passed over are still open (Next),
+        and /matches shows them again; otherwise why there is nobody."""
+        if reopen:
             return Outcome().add(
-                _("That was the last proposal for now. Send /matches to see them again.")
+                _(
+                    "That was the last new proposal for now. Send /matches to see the ones "
+                    "you have not answered yet."
+                )
             )
         reason = index.why_none(key(user_id), exclude=seen)
         return Outcome().add(
@@ -366,6 +371,18 @@ class Matchmaking:
             return Notice(to, [introduction(*pop.rows[other])])
 
     # ----------------------------------------------------------------- others' questions
+
+    async def waiting_for(self, unit: Unit, user_id: int) -> list[str]:
+        """The organisations whose answer this user waits for (they said Interested)."""
+        names = []
+        for p in await repo.proposals_of(unit.session, user_id=user_id):
+            if p.closed_at is None and _mine(p, user_id)[0] == Side.INTERESTED:
+                _user, profile = await repo.get_user_and_profile(
+                    unit.session, user_id=_other_id(p, user_id)
+                )
+                if profile is not None and profile.organisation:
+                    names.append(profile.organisation)
+        return names
 
     async def nobody_fits(self, unit: Unit, user_id: int) -> str | None:
         """Why nobody at all can be proposed to this participant, or None (for staff)."""

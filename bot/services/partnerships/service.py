@@ -41,14 +41,17 @@ _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 class Partnerships:
     """Creation of partnerships, staff invitations, the staff's own overview."""
 
-    def __init__(self, clock: Clock, settings: Settings, access: StaffAccess) -> None:
+    def __init__(
+        self, clock: Clock, settings: Settings, access: StaffAccess, links: deeplinks.Links
+    ) -> None:
         self.clock = clock
         self.settings = settings
         self.access = access
+        self.links = links
 
     def link(self, kind: str, value: str) -> str:
-        """A deep link into the bot (or the /start command when the username is unknown)."""
-        return deeplinks.link(self.settings.bot_username, kind, value)
+        """A deep link into the bot."""
+        return self.links.link(kind, value)
 
     # ----------------------------------------------------------------- super-admins
 
@@ -201,6 +204,9 @@ class Partnerships:
         lines = [
             _("For staff:"),
             _("/pending: what waits for your validation"),
+            _("/newevent: create an event with its QR code and poster"),
+            _("/event: your events with live figures"),
+            _("/broadcast: a message to everyone at an event"),
             _("/stats: figures and a chart of your partnership"),
             _("/export: your participants and exchanges as CSV"),
             _("/partnerships: your partnership and its registration link"),
