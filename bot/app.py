@@ -17,6 +17,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import pseudonyms
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, Services, services_of
@@ -88,6 +89,7 @@ def build_application(
         workers = settings.concurrent_updates
         concurrent_updates = PerChatUpdateProcessor(workers) if workers > 1 else False
     clock = clock or Clock(settings.tz)
+    pseudonyms.configure(settings.pseudonym_key())
     db = Database(settings.database_url, **pool_options(settings))
     inbox = Inbox(db, clock)
     builder = (

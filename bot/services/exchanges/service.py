@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 
 from bot.i18n import _, format_date
+from bot.pseudonyms import who
 from bot.services import dialog
 from bot.services.exchanges import callbacks
 from bot.services.exchanges.access import (
@@ -178,7 +179,7 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
             return stale_button()
         x = await self._ctx(unit, press.exchange_id, user_id)
         if x is None or user_id not in (x.visitor.id, x.host.id):
-            log.warning("refused exchange button %r by user %s", data, user_id)
+            log.warning("refused exchange button %r by %s", data, who(user_id))
             return Outcome(toast=_("This exchange is not yours."), alert=True)
         ex, act = x.ex, press.act
         refusal = check(act, ex, user_id, self.clock.today())
