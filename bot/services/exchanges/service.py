@@ -33,6 +33,7 @@ from bot.services.exchanges.access import (
 )
 from bot.services.exchanges.base import XCtx
 from bot.services.exchanges.dates import DatesMixin
+from bot.services.exchanges.leave import LeaveMixin
 from bot.services.exchanges.lifecycle import CLOSED, DONE, EARLY, OWN, Act, check, offered
 from bot.services.exchanges.quality import QualityMixin
 from bot.services.exchanges.reminders import RemindersMixin
@@ -68,7 +69,7 @@ TYPED: dict[str, Act] = {
 }
 
 
-class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixin):
+class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixin, LeaveMixin):
     """The exchange lifecycle for participants (and, through ``ReviewMixin``, for staff)."""
 
     # ----------------------------------------------------------------- creation
@@ -165,6 +166,7 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
             visiting
             and ex.lump_sum is not None
             and ex.phase not in (Phase.CANCELLED, Phase.REJECTED)
+            and not x.gone
         ):
             lines += ["", self._estimate_text(x)]
         acts = [a for a in offered(ex, user_id, self.clock.today()) if a != Act.SKIP_DOCUMENT]
