@@ -124,6 +124,9 @@ def build_application(
     reviews = Reviews(clock, access, exchanges)
     events = Events(clock, settings, access, EventIndexes(vocabulary), languages.remember)
     onboarding = Onboarding(cities, clock, settings.eligible_countries, access, languages.remember)
+    account = Account(
+        languages, (settings.controller_name, settings.controller_contact), db.forget_erased
+    )
     app.bot_data["services"] = Services(
         settings=settings,
         db=db,
@@ -135,14 +138,14 @@ def build_application(
         languages=languages,
         access=access,
         onboarding=onboarding,
-        account=Account(languages),
+        account=account,
         matchmaking=matchmaking,
         partnerships=Partnerships(clock, settings, access),
         reviews=reviews,
         exchanges=exchanges,
         reports=StaffReports(clock, access),
         events=events,
-        workflows=Workflows(matchmaking, exchanges, reviews, events),
+        workflows=Workflows(matchmaking, exchanges, reviews, events, account),
     )
     register_all(app)
     return app
