@@ -25,6 +25,7 @@ from bot.clock import FixedClock
 from bot.context import services_of
 from bot.handlers.jobs import dispatch
 from bot.pseudonyms import who
+from bot.services.account.service import SECTIONS
 from bot.transport.driver import BotDriver
 from bot.transport.updates import FakeUser
 from storage.models import (
@@ -189,7 +190,7 @@ async def test_mydata_exports_every_row_that_names_the_person(staffed: BotDriver
     data = json.loads(r.last.document.content)
 
     def exported(table: str) -> list[dict]:
-        found = data.get(table)
+        found = data.get(SECTIONS.get(table, table))
         rows = [found] if isinstance(found, dict) else list(found or [])
         if table == "profile":
             rows += data["profile_reviews"]  # other people's profiles Anna validated
@@ -204,29 +205,29 @@ async def test_mydata_exports_every_row_that_names_the_person(staffed: BotDriver
         assert mine <= {tuple(row[k] for k in keys) for row in rows}, table
 
     # The exchange with everything written in it, and its history.
-    [ex] = [row for row in data["exchange"] if row["visitor_id"] == anna.id]
+    [ex] = [row for row in data["exchanges"] if row["visitor_id"] == anna.id]
     assert ex["goals"].startswith("Learn how fibres") and ex["agenda"].startswith("Day 1")
     assert ex["dates_by"] == anna.id and ex["host_id"] == rita.id  # both agreed: not hidden
     assert {"created", "match_approved", "dates_agreed"} <= {
-        e["action"] for e in data["exchange_event"] if e["exchange_id"] == ex["id"]
+        e["action"] for e in data["exchange_history"] if e["exchange_id"] == ex["id"]
     }
-    assert {r["kind"] for r in data["reminder"]} >= {"before"}
-    assert data["outbox"] and all(r["chat_id"] == anna.id for r in data["outbox"])
+    assert {r["kind"] for r in data["reminders"]} >= {"before"}
+    assert data["messages_to_you"] and all(r["chat_id"] == anna.id for r in data["messages_to_you"])
     # Other people's ids stay hidden where the chat hides them.
-    [pending] = [p for p in data["proposal"] if p["matched_at"] is None]
+    [pending] = [p for p in data["proposals"] if p["matched_at"] is None]
     assert pending["a_id"] is None and pending["b_id"] == anna.id
-    unmatched, matched = sorted(data["event_match"], key=lambda m: m["matched_at"] or "")
+    unmatched, matched = sorted(data["event_matches"], key=lambda m: m["matched_at"] or "")
     assert unmatched["a_id"] is None and matched["b_id"] == 9_999_999_999
-    staff_steps = [e for e in data["exchange_event"] if e["exchange_id"] == ex["id"]]
+    staff_steps = [e for e in data["exchange_history"] if e["exchange_id"] == ex["id"]]
     assert {e["actor_id"] for e in staff_steps} == {anna.id, rita.id, None}  # staff: hidden
     [review] = data["profile_reviews"]
     assert review["review"] == "approved" and "user_id" not in review
-    invites = {i["token"]: i for i in data["staff_invite"]}
+    invites = {i["token"]: i for i in data["staff_invitations"]}
     assert invites["made-by-anna"]["used_by"] is None
     assert invites["used-by-anna"]["created_by"] is None
-    assert data["imported_profile"][0]["external_id"] == "imp-1"
-    assert data["event"][0]["name"] == "Anna's day"
-    assert data["staff"] and data["event_attendee"]
+    assert data["imported_registrations"][0]["external_id"] == "imp-1"
+    assert data["events_created"][0]["name"] == "Anna's day"
+    assert data["staff_roles"] and data["events_joined"]
 
 
 def test_the_schema_check_sees_every_user_column() -> None:

@@ -21,6 +21,20 @@ log = logging.getLogger(__name__)
 
 # What /mydata shows of a profile the user validated as staff.
 REVIEW_FIELDS = ("partnership_id", "review", "reviewed_at", "reviewed_by", "review_note")
+# The sections of /mydata, by table (a table not listed here is exported under its name).
+SECTIONS = {
+    "proposal": "proposals",
+    "imported_profile": "imported_registrations",
+    "exchange": "exchanges",
+    "exchange_event": "exchange_history",
+    "reminder": "reminders",
+    "event_attendee": "events_joined",
+    "event_match": "event_matches",
+    "event": "events_created",
+    "staff": "staff_roles",
+    "staff_invite": "staff_invitations",
+    "outbox": "messages_to_you",
+}
 
 
 async def _nothing() -> None:
@@ -250,7 +264,7 @@ class Account:
             for column in ("created_by", "used_by"):
                 if row[column] != user_id:
                     row[column] = None
-        data.update(tables)
+        data.update({SECTIONS.get(table, table): rows for table, rows in tables.items()})
         content = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
         return Outcome().add(
             "",
