@@ -17,6 +17,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import pseudonyms
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, Services, services_of
@@ -89,6 +90,7 @@ def build_application(
         workers = settings.concurrent_updates
         concurrent_updates = PerChatUpdateProcessor(workers) if workers > 1 else False
     clock = clock or Clock(settings.tz)
+    pseudonyms.configure(settings.pseudonym_key())
     db = Database(settings.database_url, **pool_options(settings))
     inbox = Inbox(db, clock)
     builder = (
@@ -124,6 +126,9 @@ def build_application(
     reviews = Reviews(clock, access, exchanges)
     events = Events(clock, settings, access, EventIndexes(vocabulary), links, languages.remember)
     onboarding = Onboarding(cities, clock, settings.eligible_countries, access, languages.remember)
+    account = Account(
+        languages, (settings.controller_name, settings.controller_contact), db.forget_erased
+    )
     app.bot_data["services"] = Services(
         settings=settings,
         db=db,
@@ -135,14 +140,14 @@ def build_application(
         languages=languages,
         access=access,
         onboarding=onboarding,
-        account=Account(languages),
+        account=account,
         matchmaking=matchmaking,
         partnerships=Partnerships(clock, settings, access, links),
         reviews=reviews,
         exchanges=exchanges,
         reports=StaffReports(clock, access),
         events=events,
-        workflows=Workflows(matchmaking, exchanges, reviews, events),
+        workflows=Workflows(matchmaking, exchanges, reviews, events, account),
         links=links,
     )
     register_all(app)

@@ -6,7 +6,14 @@ from datetime import timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.geo import COSME, DEFAULT_ELIGIBLE, EU27
@@ -77,6 +84,12 @@ class Settings(BaseSettings):
     # turns instead: storage/db.py).
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_max_overflow: int = Field(default=30, ge=0, le=500)
+    # Data protection: who is responsible for the data (named in /privacy), and the key of
+    # the pseudonyms that stand for people in the logs (bot/pseudonyms.py; derived from the
+    # bot token when unset, so that a pseudonym stays the same across restarts).
+    controller_name: str | None = Field(default=None, max_length=200)
+    controller_contact: str | None = Field(default=None, max_length=200)
+    log_secret: SecretStr | None = None
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -161,6 +174,12 @@ class Settings(BaseSettings):
         ):
             raise ValueError("use sqlite+aiosqlite:///file.db or postgresql+asyncpg://user@host/db")
         return value
+
+    def pseudonym_key(self) -> str:
+        """The key of the log pseudonyms: the configured secret, else the bot token."""
+        if self.log_secret is not None and self.log_secret.get_secret_value():
+            return self.log_secret.get_secret_value()
+        return self.telegram_bot_token or "cxbot-offline"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -27,6 +29,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content is overwritten with zeros in the file, not just marked
+    # free: an erased person's values must not linger in free pages (``forget_erased``).
+    cur.execute("PRAGMA secure_delete=ON")
     # Only another process can make us wait here (see ``Database.session``): be patient.
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
@@ -104,6 +109,20 @@ class Database:
         """Apply Alembic migrations up to ``revision``."""
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade, revision)
+
+    async def forget_erased(self) -> None:
+        """After an erasure: on SQLite, copy the write-ahead log into the database file and
+        empty it, so that the erased values, overwritten with zeros in the file
+        (``secure_delete``), do not stay readable in the log's older page images. PostgreSQL
+        keeps dead row versions until (auto)vacuum; nothing to do here."""
+        if not self.serialised:
+            return
+        async with self.session() as session:
+            busy, _log, _done = (
+                await session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            ).one()
+        if busy:
+            log.warning("the write-ahead log could not be emptied now (a reader was active)")
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

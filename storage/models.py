@@ -1,4 +1,5 @@
-"""SQLModel tables. Every row that holds personal data hangs off ``User`` and is deleted with it."""
+"""SQLModel tables. Every row that holds personal data hangs off ``User`` and is deleted with it,
+except an exchange, which stays with the other side (``EXCHANGE_SIDES``)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,16 @@ class ConsentState:
     PENDING = "pending"
     GIVEN = "given"
     DECLINED = "declined"
+
+
+# ``User.state`` of a placeholder: the side of an exchange whose person erased their data. It
+# has a negative id (Telegram's user ids are positive), no profile, and is never written to.
+LEFT = "left"
+
+
+def is_placeholder(user_id: int | None) -> bool:
+    """Whether the id is a placeholder's (a side who left), not a Telegram user's."""
+    return user_id is not None and user_id < 0
 
 
 class User(SQLModel, table=True):
@@ -317,7 +328,23 @@ class Exchange(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-PERSONAL_TABLES["exchange"] = ("visitor_id", "host_id")
+# An exchange is the other side's and the partnerships' record too: when one side erases their
+# data it stays, with that side handed to a placeholder user (``LEFT``) and what that side wrote
+# or answered cleared (the columns below). The other columns are the exchange's own facts.
+EXCHANGE_SIDES: dict[str, tuple[str, ...]] = {
+    "visitor_id": (
+        "goals",
+        "agenda",
+        "happened_reason",
+        "report_done",
+        "report_results",
+        "report_next",
+        "report_file_id",
+        "report_file_name",
+        "outcome_visitor",
+    ),
+    "host_id": ("host_rating", "outcome_host"),
+}
 
 
 class ExchangeEvent(SQLModel, table=True):
@@ -490,10 +517,22 @@ class OutboxMessage(SQLModel, table=True):
 PERSONAL_TABLES["outbox"] = ("chat_id",)
 
 # Columns that name a user who acted on someone else's data (staff, the other side). They are
-# set to NULL when that user is erased; the rows belong to someone else.
+# set to NULL when that user is erased; the rows belong to someone else. (On the user's own
+# exchanges they name the placeholder instead: ``EXCHANGE_SIDES``.)
 ACTOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "profile": ("reviewed_by",),
     "exchange": ("dates_by",),
     "exchange_event": ("actor_id",),
     "event": ("created_by",),
 }
+
+
+def user_columns() -> dict[str, tuple[str, ...]]:
+    """Every column that can hold a user's Telegram id, by table: the rows erased with the
+    user, the exchanges' sides and the actors. ``/mydata`` exports the rows they select."""
+    out: dict[str, list[str]] = {}
+    for mapping in (PERSONAL_TABLES, {"exchange": tuple(EXCHANGE_SIDES)}, ACTOR_COLUMNS):
+        for table, columns in mapping.items():
+            known = out.setdefault(table, [])
+            known.extend(c for c in columns if c not in known)
+    return {table: tuple(columns) for table, columns in out.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,10 @@ from sqlmodel import SQLModel
 
 from storage.models import (
     ACTOR_COLUMNS,
+    EXCHANGE_SIDES,
+    LEFT,
     PERSONAL_TABLES,
+    ConsentState,
     Exchange,
     ExchangeEvent,
     ImportedProfile,
@@ -26,6 +30,7 @@ from storage.models import (
     Staff,
     StaffInvite,
     User,
+    user_columns,
 )
 
 
@@ -62,7 +67,9 @@ async def get_user_and_profile(
 
 async def delete_user(session: AsyncSession, *, user_id: int) -> None:
     """Erase every row holding this user's personal data (children first); where the user only
-    acted on someone else's row (as staff or the other side), the reference is removed."""
+    acted on someone else's row (as staff or the other side), the reference is removed. The
+    user's exchanges stay with the other side: each is handed to a placeholder first."""
+    await hand_over_exchanges(session, user_id=user_id)
     for table_name, columns in ACTOR_COLUMNS.items():
         table = SQLModel.metadata.tables[table_name]
         for column in columns:
@@ -77,10 +84,50 @@ async def delete_user(session: AsyncSession, *, user_id: int) -> None:
     await session.execute(delete(User).where(User.id == user_id))
 
 
+async def hand_over_exchanges(session: AsyncSession, *, user_id: int) -> list[int]:
+    """The user's side of each of their exchanges becomes a placeholder (one per exchange, so
+    that nothing links them), what that side wrote or answered is cleared, and the audit rows
+    of their steps name the placeholder and lose their text. The ids of the exchanges."""
+    rows = await session.execute(
+        select(Exchange.id, Exchange.visitor_id).where(
+            or_(Exchange.visitor_id == user_id, Exchange.host_id == user_id)
+        )
+    )
+    handed = []
+    for exchange_id, visitor_id in rows.all():
+        placeholder = await add_placeholder(session)
+        side = "visitor_id" if visitor_id == user_id else "host_id"
+        values: dict[str, Any] = {side: placeholder, **dict.fromkeys(EXCHANGE_SIDES[side])}
+        await session.execute(update(Exchange).where(Exchange.id == exchange_id).values(values))
+        await session.execute(
+            update(Exchange)
+            .where(Exchange.id == exchange_id, Exchange.dates_by == user_id)
+            .values(dates_by=placeholder)
+        )
+        await session.execute(
+            update(ExchangeEvent)
+            .where(ExchangeEvent.exchange_id == exchange_id, ExchangeEvent.actor_id == user_id)
+            .values(actor_id=placeholder, detail=None)
+        )
+        handed.append(exchange_id)
+    return handed
+
+
+async def add_placeholder(session: AsyncSession) -> int:
+    """A new placeholder user (a side who left): a random negative id, nothing else."""
+    while True:
+        placeholder = -(secrets.randbits(62) + 1)
+        if await session.get(User, placeholder) is None:
+            break
+    session.add(User(id=placeholder, consent=ConsentState.DECLINED, state=LEFT))
+    await session.flush()
+    return placeholder
+
+
 async def count_rows_of_user(session: AsyncSession, *, user_id: int) -> int:
-    """How many rows in the personal-data tables still name this user."""
+    """How many rows still name this user (in any column that can hold a user's id)."""
     total = 0
-    for table_name, columns in (*PERSONAL_TABLES.items(), *ACTOR_COLUMNS.items()):
+    for table_name, columns in user_columns().items():
         table = SQLModel.metadata.tables[table_name]
         condition = or_(*(table.c[c] == user_id for c in columns))
         total += (
@@ -212,12 +259,18 @@ async def claim_expiry(
 
 
 async def rows_of_user(session: AsyncSession, *, user_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every personal-data table that names the user, as JSON-friendly dicts."""
+    """Every row that names the user (``user_columns``), by table, as JSON-friendly dicts; the
+    audit trail of the user's exchanges comes with them, whoever acted."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for table_name, columns in PERSONAL_TABLES.items():
+    for table_name, columns in user_columns().items():
         table = SQLModel.metadata.tables[table_name]
         condition = or_(*(table.c[c] == user_id for c in columns))
-        result = await session.execute(select(table).where(condition))
+        if table_name == "exchange_event":
+            mine = select(Exchange.id).where(
+                or_(Exchange.visitor_id == user_id, Exchange.host_id == user_id)
+            )
+            condition = or_(condition, table.c.exchange_id.in_(mine))
+        result = await session.execute(select(table).where(condition).order_by(*table.primary_key))
         out[table_name] = [
             {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
             for row in result.mappings()

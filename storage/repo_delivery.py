@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import Text, and_, cast, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -181,6 +182,24 @@ async def forget_messages(session: AsyncSession, *, before: datetime) -> int:
     """Delete the records of messages sent or given up before ``before``."""
     result = await session.execute(
         delete(OutboxMessage).where(OutboxMessage.sent_at < before)  # type: ignore[operator]
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def give_up_mentioning(
+    session: AsyncSession, *, mentions: Collection[str], now: datetime, reason: str
+) -> int:
+    """Messages not sent yet whose text contains any of ``mentions`` (as written in the
+    message) are given up: never sent, their text dropped. How many."""
+    if not mentions:
+        return 0
+    text = cast(OutboxMessage.message, Text)  # stored as JSON text, non-ASCII escaped
+    found = or_(*(text.contains(json.dumps(m)[1:-1], autoescape=True) for m in mentions))
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), found)  # type: ignore[union-attr]
+        .values(sent_at=now, claimed_at=None, error=reason[:200], message={})
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0  # type: ignore[attr-defined]
 

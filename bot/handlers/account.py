@@ -45,15 +45,15 @@ async def mydata(update: Update, context: Context, unit: Unit) -> Outcome:
 
 @use_case
 async def deleteme(update: Update, context: Context, unit: Unit) -> Outcome:
-    """/deleteme: ask for confirmation."""
-    return context.services.account.ask_delete()
+    """/deleteme: ask for confirmation, saying what happens to running exchanges."""
+    return await context.services.workflows.ask_delete(unit, update.effective_user.id)
 
 
 @use_case
 async def button(update: Update, context: Context, unit: Unit) -> Outcome:
     """A language (answered in it, with the command menu in it too), or the erasure's
-    confirmation, always for the pressing user only."""
-    out = await context.services.account.on_button(
+    confirmation (which closes running exchanges), always for the pressing user only."""
+    out = await context.services.workflows.account_button(
         unit, update.effective_user.id, update.callback_query.data
     )
     if out.language:

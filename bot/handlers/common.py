@@ -17,6 +17,7 @@ from telegram.ext import (
 from bot.context import Context
 from bot.handlers.unit import use_case
 from bot.i18n import N_, SUPPORTED, _, use_language
+from bot.pseudonyms import who
 from bot.services.ui import Outcome
 from bot.services.unit import Unit
 
@@ -77,7 +78,7 @@ async def refresh_chat_menu(context: Context, unit: Unit, chat_id: int, lang: st
         try:
             await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
         except TelegramError as exc:  # the menu is a convenience; never fail the update for it
-            log.warning("could not set the command menu of chat %s: %s", chat_id, exc)
+            log.warning("could not set the command menu of %s: %s", who(chat_id), exc)
 
     unit.later(set_menu)
 

@@ -13,12 +13,17 @@ it is written here, where "what happens after a match" can be read in one place:
 - two people who met at an event propose a ClusterXchange exchange, which enters the normal
   matching and may become an exchange at once (``event_button``);
 - ``/exchange`` before there is one says whose answer the person is waiting for
-  (``exchange_overview``).
+  (``exchange_overview``);
+- someone who erases their data leaves their exchanges: the running ones are cancelled and
+  the other side and the partnerships told, and every exchange stays with the other side
+  without their data (``ask_delete``, ``account_button``).
 """
 
 from __future__ import annotations
 
 from bot.i18n import _, format_list, ngettext
+from bot.services.account import callbacks as account_callbacks
+from bot.services.account.service import Account
 from bot.services.events.service import Events
 from bot.services.exchanges.service import Exchanges
 from bot.services.matchmaking.service import Answered, Matchmaking
@@ -31,12 +36,18 @@ class Workflows:
     """Reactions that span two features, each in the caller's unit of work."""
 
     def __init__(
-        self, matchmaking: Matchmaking, exchanges: Exchanges, reviews: Reviews, events: Events
+        self,
+        matchmaking: Matchmaking,
+        exchanges: Exchanges,
+        reviews: Reviews,
+        events: Events,
+        account: Account,
     ) -> None:
         self.matchmaking = matchmaking
         self.exchanges = exchanges
         self.reviews = reviews
         self.events = events
+        self.account = account
 
     async def answer_proposal(self, unit: Unit, user_id: int, data: str | None) -> Outcome:
         """Interested / Not for me / Next on a proposal; a mutual match becomes an exchange."""
@@ -116,3 +127,19 @@ class Workflows:
                 len(waiting),
             ).format(organisations=names)
         )
+
+    async def ask_delete(self, unit: Unit, user_id: int) -> Outcome:
+        """``/deleteme``: the question, saying first what happens to running exchanges."""
+        return self.account.ask_delete(await self.exchanges.running(unit, user_id))
+
+    async def account_button(self, unit: Unit, user_id: int, data: str | None) -> Outcome:
+        """A language, or the answer to the erasure's question. A confirmed erasure first
+        cancels the person's running exchanges and tells the others, in this unit; a
+        confirmation given before such an exchange existed asks again, with the warning."""
+        press = account_callbacks.parse(data)
+        if isinstance(press, account_callbacks.Delete) and press.confirmed:
+            running = await self.exchanges.running(unit, user_id)
+            if running and not press.warned:
+                return self.account.ask_delete(running, edit=True)
+            await self.exchanges.side_leaves(unit, user_id)
+        return await self.account.on_button(unit, user_id, data)

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.context import services_of
+from bot.pseudonyms import who
 from bot.services.csvfile import safe_cell
 from bot.transport.driver import BotDriver
 from bot.transport.offline import ChatMessage
@@ -283,7 +284,7 @@ async def test_non_staff_are_refused_and_logged(
             r = await bot.send(anna, f"/{command}")
         assert r.texts == ["This command is for partnership staff only."]
         assert [rec.getMessage() for rec in caplog.records if rec.levelno == logging.WARNING] == [
-            f"refused staff command '{command}' by user {anna.id}"
+            f"refused staff command '{command}' by {who(anna.id)}"  # a pseudonym, not the id
         ]
     assert bot.transport.calls_to("sendPhoto") == []
     assert bot.transport.calls_to("sendDocument") == []

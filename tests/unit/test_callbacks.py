@@ -74,6 +74,8 @@ def test_unpack_and_number_take_only_well_formed_data() -> None:
         (partnerships.ecosystem(13), partnerships.parse, partnerships.Ecosystem(13)),
         (account.language("de"), account.parse, account.Language("de")),
         (account.delete(True), account.parse, account.Delete(True)),
+        (account.delete(True, warned=True), account.parse, account.Delete(True, warned=True)),
+        (account.delete(False, warned=True), account.parse, account.Delete(False)),
         (events.met(BIG, True), events.parse_attendee, events.Attendee("m", BIG, "y")),
         (events.more(4), events.parse_attendee, events.Attendee("more", 4)),
         (events.staff("bs", BIG), events.parse_staff, events.Staff("bs", BIG)),
@@ -103,6 +105,7 @@ def test_values_outside_an_action_do_not_parse() -> None:
     assert exchanges.parse("x:d:1:extra") is None
     assert exchanges.parse("x:zz:1") is None
     assert matchmaking.parse("m:r:1:because") is None
+    assert account.parse("del:no:x") is None and account.parse("del:yes:y") is None
     with pytest.raises(ValueError):
         exchanges.button(Act.RATE_HOST, 1, 6)
 

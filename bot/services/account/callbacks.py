@@ -1,5 +1,5 @@
 """Buttons of the account: ``lang:<code>`` a language, ``del:yes|no`` erasure confirmed or
-not."""
+not (``del:yes:x``: confirmed after the warning about running exchanges)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,11 @@ class Language:
 
 @dataclass(frozen=True)
 class Delete:
-    """Erase everything (or keep it)."""
+    """Erase everything (or keep it); ``warned``: the question said what happens to the
+    user's running exchanges."""
 
     confirmed: bool
+    warned: bool = False
 
 
 def language(code: str) -> str:
@@ -31,8 +33,10 @@ def language(code: str) -> str:
     return pack(LANGUAGE, code)
 
 
-def delete(confirmed: bool) -> str:
+def delete(confirmed: bool, warned: bool = False) -> str:
     """Yes, erase / No, keep."""
+    if confirmed and warned:
+        return pack(DELETE, "yes", "x")
     return pack(DELETE, "yes" if confirmed else "no")
 
 
@@ -40,9 +44,11 @@ def parse(data: str | None) -> Language | Delete | None:
     """The press, or None when malformed."""
     if (fields := unpack(data, LANGUAGE, (1,))) is not None:
         return Language(fields[0])
-    match unpack(data, DELETE, (1,)):
+    match unpack(data, DELETE, (1, 2)):
         case ["yes"]:
             return Delete(True)
+        case ["yes", "x"]:
+            return Delete(True, warned=True)
         case ["no"]:
             return Delete(False)
     return None

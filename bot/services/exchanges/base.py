@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.i18n import _, country_name, format_number, language_of, use_language
 from bot.scheme import estimate_lump_sum
 from bot.services.exchanges.lifecycle import Act
-from bot.services.exchanges.view import buttons
+from bot.services.exchanges.view import buttons, departed_profile
 from bot.services.partnerships.access import StaffAccess
 from bot.services.ui import Keyboard, Notice, Outcome, Reply, esc
 from bot.services.unit import Unit
@@ -35,6 +35,9 @@ class XCtx:
     actor: int | None
     out: Outcome = field(default_factory=Outcome)
     notices: list[Notice] = field(default_factory=list)
+    # Sides who erased their data (placeholders): shown as "a participant who left", never
+    # written to.
+    gone: frozenset[int] = frozenset()
 
     def user(self, user_id: int) -> User:
         """The visitor's or the host's user row."""
@@ -65,12 +68,26 @@ class ExchangeBase:
             return None
         vu, vp = await repo.get_user_and_profile(unit.session, user_id=ex.visitor_id)
         hu, hp = await repo.get_user_and_profile(unit.session, user_id=ex.host_id)
-        if vu is None or vp is None or hu is None or hp is None:
+        if vu is None or hu is None:
             return None
-        return XCtx(unit, ex, vu, vp, hu, hp, actor)
+        # A side without a profile erased their data: the exchange stays the other side's.
+        gone = frozenset(user.id for user, profile in ((vu, vp), (hu, hp)) if profile is None)
+        return XCtx(
+            unit,
+            ex,
+            vu,
+            vp or departed_profile(vu.id),
+            hu,
+            hp or departed_profile(hu.id),
+            actor,
+            gone=gone,
+        )
 
     def _tell(self, x: XCtx, user_id: int, build: Callable[[], list[Reply]]) -> None:
-        """Messages for one side: in the reply when they acted, else in their language."""
+        """Messages for one side: in the reply when they acted, else in their language;
+        none for a side who left."""
+        if user_id in x.gone:
+            return
         if user_id == x.actor:
             x.out.replies.extend(build())
             return

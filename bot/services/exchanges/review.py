@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.domain import ECOSYSTEMS
 from bot.i18n import _, country_name, format_date
+from bot.pseudonyms import who
 from bot.services.exchanges.base import ExchangeBase, XCtx
 from bot.services.exchanges.lifecycle import Act
 from bot.services.exchanges.view import (
@@ -110,7 +111,7 @@ class ReviewMixin(ExchangeBase):
                 )
             ),
         )
-        log.info("exchange %s: %s %s by %s", exchange_id, kind, approve, staff_id)
+        log.info("exchange %s: %s %s by %s", exchange_id, kind, approve, who(staff_id))
         return x.send()
 
     async def _review_match(self, x: XCtx, approve: bool, note: str | None) -> bool:

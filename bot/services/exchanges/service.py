@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 
 from bot.i18n import _, format_date
+from bot.pseudonyms import who
 from bot.services import dialog
 from bot.services.exchanges import callbacks
 from bot.services.exchanges.access import (
@@ -32,6 +33,7 @@ from bot.services.exchanges.access import (
 )
 from bot.services.exchanges.base import XCtx
 from bot.services.exchanges.dates import DatesMixin
+from bot.services.exchanges.leave import LeaveMixin
 from bot.services.exchanges.lifecycle import CLOSED, DONE, EARLY, OWN, Act, check, offered
 from bot.services.exchanges.quality import QualityMixin
 from bot.services.exchanges.reminders import RemindersMixin
@@ -67,7 +69,7 @@ TYPED: dict[str, Act] = {
 }
 
 
-class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixin):
+class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixin, LeaveMixin):
     """The exchange lifecycle for participants (and, through ``ReviewMixin``, for staff)."""
 
     # ----------------------------------------------------------------- creation
@@ -158,6 +160,7 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
             visiting
             and ex.lump_sum is not None
             and ex.phase not in (Phase.CANCELLED, Phase.REJECTED)
+            and not x.gone
         ):
             lines += ["", self._estimate_text(x)]
         acts = [a for a in offered(ex, user_id, self.clock.today()) if a != Act.SKIP_DOCUMENT]
@@ -172,7 +175,7 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
             return stale_button()
         x = await self._ctx(unit, press.exchange_id, user_id)
         if x is None or user_id not in (x.visitor.id, x.host.id):
-            log.warning("refused exchange button %r by user %s", data, user_id)
+            log.warning("refused exchange button %r by %s", data, who(user_id))
             return Outcome(toast=_("This exchange is not yours."), alert=True)
         ex, act = x.ex, press.act
         refusal = check(act, ex, user_id, self.clock.today())

@@ -7,7 +7,7 @@ from bot.i18n import N_, _, format_date, ngettext
 from bot.services.exchanges import callbacks
 from bot.services.exchanges.lifecycle import Act
 from bot.services.ui import Button, Keyboard, esc
-from storage.models import Exchange, Phase, Quality
+from storage.models import Exchange, Phase, Profile, Quality
 
 # How the phases read for users and staff.
 PHASE_LABELS: dict[str, str] = {
@@ -62,7 +62,33 @@ ACTIONS: dict[str, str] = {
     "host_feedback": N_("host feedback"),
     "outcome": N_("outcome reported"),
     "reason": N_("reason given"),
+    "visitor_left": N_("cancelled: the visitor left ClusterXchange"),
+    "host_left": N_("cancelled: the host left ClusterXchange"),
 }
+# Stands for the name and organisation of a side who erased their data.
+LEFT_LABEL = N_("a participant who left")
+
+
+class Departed:
+    """The name and organisation of a side who erased their data: reads as "a participant
+    who left" in the language of whoever reads it (texts for others are built in theirs)."""
+
+    def __str__(self) -> str:
+        return _(LEFT_LABEL)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return "Departed()"
+
+
+DEPARTED = Departed()
+
+
+def departed_profile(user_id: int) -> Profile:
+    """The profile shown for a side who left (never stored): no place, no details."""
+    return Profile(user_id=user_id, name=DEPARTED, organisation=DEPARTED)  # type: ignore[arg-type]
 
 
 def dates_line(ex: Exchange) -> str:

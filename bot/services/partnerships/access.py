@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from time import monotonic
 
 from bot.i18n import _, language_of, use_language
+from bot.pseudonyms import who
 from bot.services.ui import Notice, Outcome, Reply
 from bot.services.unit import Unit
 from storage import repo
@@ -63,13 +64,13 @@ class StaffAccess:
     @staticmethod
     def refuse(user_id: int, action: str, target: object) -> Outcome:
         """Refuse a staff action (a button) and log it."""
-        log.warning("refused staff action %r on %s by user %s", action, target, user_id)
+        log.warning("refused staff action %r on %s by %s", action, target, who(user_id))
         return Outcome(toast=_("Only staff of the partnership concerned can do this."), alert=True)
 
     @staticmethod
     def refuse_command(user_id: int, action: str) -> Outcome:
         """Refuse a staff command to someone who is not staff, and log it."""
-        log.warning("refused staff command %r by user %s", action, user_id)
+        log.warning("refused staff command %r by %s", action, who(user_id))
         return Outcome().add(_("This command is for partnership staff only."))
 
     async def staff_notices(

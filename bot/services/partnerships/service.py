@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.domain import ECOSYSTEMS, MAX_ECOSYSTEMS
 from bot.i18n import _, format_date
 from bot.matching.normalise import normalise
+from bot.pseudonyms import who
 from bot.services import deeplinks, dialog
 from bot.services.partnerships import callbacks
 from bot.services.partnerships.access import (
@@ -150,7 +151,7 @@ class Partnerships:
         if invite is None or invite.used_at is not None or as_utc(invite.expires_at) <= now:
             if invite is not None and invite.used_by == user_id:
                 return Outcome().add(_("You have already accepted this invitation."))
-            log.warning("refused staff invite %s… for user %s", token[:4], user_id)
+            log.warning("refused a staff invite for %s", who(user_id))
             return refused
         known = await repo.get_user(session, user_id=user_id)
         user = known or await repo.get_or_add_user(session, user_id=user_id)
@@ -162,7 +163,7 @@ class Partnerships:
         if not await repo.claim_invite(session, token=invite.token, user_id=user_id, now=now):
             if known is None:  # someone else was faster: store nothing about this user
                 await session.delete(user)
-            log.warning("refused staff invite %s… for user %s", token[:4], user_id)
+            log.warning("refused a staff invite for %s", who(user_id))
             return refused
         partnership = await repo.get_partnership(session, partnership_id=invite.partnership_id)
         assert partnership is not None
@@ -340,7 +341,7 @@ class Partnerships:
             unit.session.add(partnership)
             dialog.resume(user)
             await unit.session.flush()
-            log.info("partnership %s created by %s", partnership.slug, user.id)
+            log.info("partnership %s created by %s", partnership.slug, who(user.id))
             self.access.forget_partnerships()
             out = Outcome()
             out.replies.append(Reply(keyboard=None, edit=True, markup_only=True))

@@ -16,14 +16,15 @@ from collections import Counter
 from bot.clock import Clock
 from bot.domain import ECOSYSTEMS
 from bot.i18n import _, country_name, format_date
+from bot.pseudonyms import who
 from bot.services.charts import bar_chart_png
 from bot.services.csvfile import csv_bytes
-from bot.services.exchanges.view import PHASE_LABELS
+from bot.services.exchanges.view import DEPARTED, PHASE_LABELS
 from bot.services.partnerships.access import Scope, StaffAccess
 from bot.services.ui import Document, Outcome, Reply, esc
 from bot.services.unit import Unit
 from storage import repo_stats
-from storage.models import Exchange, Partnership, Phase, Profile, Review
+from storage.models import Exchange, Partnership, Phase, Profile, Review, is_placeholder
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class StaffReports:
         out = Outcome()
         if not figures:
             return out.add(_("There is no partnership yet. Create one with /newpartnership."))
-        log.info("stats of %s for user %s", ",".join(p.slug for p, *_r in figures), user_id)
+        log.info("stats of %s for %s", ",".join(p.slug for p, *_r in figures), who(user_id))
         for p, reviews, phases, countries, ecosystems in figures:
             out.add(self._stats_text(p, reviews, phases, countries, ecosystems))
             out.replies.append(Reply(document=await self._phase_chart(p, phases)))
@@ -207,11 +208,11 @@ class StaffReports:
             return out.add(_("There is no partnership yet. Create one with /newpartnership."))
         for p, profiles, exchanges in data:
             log.info(
-                "export of %s (%d participants, %d exchanges) for user %s",
+                "export of %s (%d participants, %d exchanges) for %s",
                 p.slug,
                 len(profiles),
                 len(exchanges),
-                user_id,
+                who(user_id),
             )
             name = f"<b>{esc(p.name)}</b>"
             out.replies.append(
@@ -263,14 +264,18 @@ class StaffReports:
 
     @staticmethod
     def _exchange_row(ex: Exchange, visitor: Profile | None, host: Profile | None) -> list[object]:
+        """A side who erased their data has no id and reads "a participant who left"."""
+        visitor_id, host_id = (
+            None if is_placeholder(i) else i for i in (ex.visitor_id, ex.host_id)
+        )
         return [
             ex.id,
             ex.phase,
-            ex.visitor_id,
-            visitor.organisation if visitor else None,
+            visitor_id,
+            visitor.organisation if visitor else str(DEPARTED),
             visitor.country if visitor else None,
-            ex.host_id,
-            host.organisation if host else None,
+            host_id,
+            host.organisation if host else str(DEPARTED),
             host.country if host else None,
             ex.start_date,
             ex.end_date,

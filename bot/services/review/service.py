@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.i18n import _, language_of, use_language
+from bot.pseudonyms import who
 from bot.services import dialog
 from bot.services.exchanges.access import ExchangeReview
 from bot.services.partnerships.access import StaffAccess
@@ -220,7 +221,8 @@ class Reviews:
                     )
                 )
             unit.notify(Notice(user_id, [Reply(text)]))
-        log.info("profile %s %s by %s", user_id, "approved" if approve else "rejected", staff_id)
+        decision = "approved" if approve else "rejected"
+        log.info("profile %s %s by %s", who(user_id), decision, who(staff_id))
         return Decided(out, [user_id] if approve else [])
 
     # ----------------------------------------------------------------- typed reason
