@@ -118,7 +118,7 @@ def build_application(
     # Features get what they need at construction; none holds another feature's service.
     access = StaffAccess(settings.admin_ids)
     matchmaking = Matchmaking(clock, vocabulary, answer_days=settings.proposal_answer_days)
-    exchanges = Exchanges(clock, settings, access)
+    exchanges = Exchanges(clock, settings, access, cities)
     reviews = Reviews(clock, access, exchanges)
     events = Events(clock, settings, access, EventIndexes(vocabulary), languages.remember)
     onboarding = Onboarding(cities, clock, settings.eligible_countries, access, languages.remember)
