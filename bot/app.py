@@ -122,7 +122,7 @@ def build_application(
     access = StaffAccess(settings.admin_ids)
     links = Links(settings.bot_username)
     matchmaking = Matchmaking(clock, vocabulary, answer_days=settings.proposal_answer_days)
-    exchanges = Exchanges(clock, settings, access)
+    exchanges = Exchanges(clock, settings, access, cities)
     reviews = Reviews(clock, access, exchanges)
     events = Events(clock, settings, access, EventIndexes(vocabulary), links, languages.remember)
     onboarding = Onboarding(cities, clock, settings.eligible_countries, access, languages.remember)

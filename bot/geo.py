@@ -9,7 +9,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +18,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from rapidfuzz import fuzz, process
 
+from bot import regions
 from bot.matching.normalise import (
     GERMAN_LETTERS,
     compare_form,
@@ -174,6 +175,7 @@ _COUNTRY_SUGGEST_CUTOFF = 65.0
 _SUGGEST_SPREAD = 15.0
 _TOKEN_SET_WEIGHT = 0.95
 _COUNTRY_FUZZY_MIN_LEN = 4
+_REGION_CUTOFF = 85.0
 _LEADING_ARTICLES = ("the ", "die ", "der ", "das ")
 _SPELLED_LETTERS = re.compile(r"(?:[^\W\d_][.\s]*){2,3}")
 
@@ -257,11 +259,13 @@ def country_name(code: str, locale: str) -> str:
 
 @dataclass(frozen=True)
 class CountryMatch:
-    """Outcome of resolve_country: resolved code (if any), eligibility and fallback suggestions."""
+    """Outcome of resolve_country: resolved code (if any), eligibility and fallback suggestions;
+    ``region`` when a region was typed for its country ("Bayern" → DE)."""
 
     code: str | None
     eligible: bool
     suggestions: tuple[str, ...]
+    region: regions.Region | None = None
 
 
 def _flag_code(text: str) -> str | None:
@@ -352,18 +356,40 @@ def resolve_country(text: str, eligible: Sequence[str]) -> CountryMatch:
         if code is not None:
             return found(code)
 
+    region = regions.find_region(query)
+    if region is not None:  # "Bayern", "Catalunya": the country it is in
+        return CountryMatch(region.country, region.country in eligible_set, (), region)
+
     if len(compact) >= _COUNTRY_FUZZY_MIN_LEN:
         ranked = _best_per_code(query, tables.fuzzy_keys, tables.fuzzy_codes)
         if ranked and ranked[0][1] >= _COUNTRY_RESOLVE_CUTOFF:
             runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
             if ranked[0][1] - runner_up >= _COUNTRY_MARGIN:
                 return found(ranked[0][0])
+        region = _fuzzy_region(query)
+        if region is not None:
+            return CountryMatch(region.country, region.country in eligible_set, (), region)
 
     known = zip(tables.fuzzy_keys, tables.fuzzy_codes, strict=True)
     pairs = [(key, code) for key, code in known if code in eligible_set]
     ranked = _best_per_code(query, [k for k, _ in pairs], [c for _, c in pairs])
     close = [code for code, score in ranked if score >= ranked[0][1] - _SUGGEST_SPREAD]
     return CountryMatch(None, False, tuple(close[:3]))
+
+
+def _fuzzy_region(query: str) -> regions.Region | None:
+    """A region typed with a typo ("Bavria"), when one spelling is clearly the closest."""
+    names = regions.region_names()
+    keys = [k for k in names if len(k.replace(" ", "")) >= _COUNTRY_FUZZY_MIN_LEN]
+    best = _fuzzy(query, keys, _REGION_CUTOFF, 5)
+    ranked = sorted(best.items(), key=lambda item: -item[1])
+    if not ranked:
+        return None
+    first = names[keys[ranked[0][0]]]
+    rivals = [s for pos, s in ranked[1:] if names[keys[pos]] != first]
+    if rivals and ranked[0][1] - rivals[0] < _COUNTRY_MARGIN:
+        return None
+    return first
 
 
 # --------------------------------------------------------------------------- cities
@@ -379,6 +405,7 @@ class City:
     latitude: float
     longitude: float
     population: int
+    admin1: str = ""  # GeoNames' first-level region code (a Land, a community, …)
 
 
 @dataclass(frozen=True)
@@ -460,7 +487,7 @@ def _dataset_threshold(min_population: int) -> int:
     return max(usable) if usable else _GEONAMES_THRESHOLDS[0]
 
 
-_Record = tuple[int, str, str, float, float, int, tuple[str, ...]]
+_Record = tuple[int, str, str, float, float, int, tuple[str, ...], str]
 
 
 def _record(obj: dict[str, Any]) -> _Record:
@@ -473,6 +500,7 @@ def _record(obj: dict[str, Any]) -> _Record:
         float(obj["longitude"]),
         int(obj.get("population") or 0),
         tuple(str(n) for n in obj.get("alternatenames") or ()),
+        str(obj.get("admin1code") or ""),
     )
 
 
@@ -551,12 +579,13 @@ class CityIndex:
         slot_by_id: dict[int, int] = {}
         by_country: dict[str, _CountryCities] = {}
         interned: dict[str, str] = {}
-        for gid, name, country, lat, lon, population, alternates in records:
+        for gid, name, country, lat, lon, population, alternates, admin1 in records:
             if gid in slot_by_id:
                 continue
             slot = len(cities)
             slot_by_id[gid] = slot
-            cities.append(City(gid, name, country, lat, lon, population))
+            admin1 = interned.setdefault(admin1, admin1)
+            cities.append(City(gid, name, country, lat, lon, population, admin1))
             names = [name]
             seen = {name}
             for alt in alternates:
@@ -596,6 +625,12 @@ class CityIndex:
         self.load()
         slot = self._slot_by_id.get(int(geoname_id))
         return None if slot is None else self._cities[slot]
+
+    def spellings(self, geoname_id: int) -> tuple[str, ...]:
+        """The city's names (its GeoNames main name first), or none for an unknown id."""
+        self.load()
+        slot = self._slot_by_id.get(int(geoname_id))
+        return () if slot is None else self._spellings[slot]
 
     def resolve(self, country: str, text: str) -> CityResolution:
         """Find a city of one country: exact (normalised) name match, else fuzzy candidates."""
@@ -686,14 +721,7 @@ class CityIndex:
             ]
             if longer:
                 name = min(longer, key=lambda s: (s.isascii(), len(s)))
-                out[i] = City(
-                    city.geoname_id,
-                    name,
-                    city.country,
-                    city.latitude,
-                    city.longitude,
-                    city.population,
-                )
+                out[i] = replace(city, name=name)
         return tuple(out)
 
     def _display(self, slot: int, key: str, raw: str) -> City:
@@ -733,9 +761,7 @@ class CityIndex:
         best = min(enumerate(spellings), key=rank)[1]
         if best == city.name:
             return city
-        return City(
-            city.geoname_id, best, city.country, city.latitude, city.longitude, city.population
-        )
+        return replace(city, name=best)
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date as _babel_format_date
+from babel.dates import format_skeleton as _babel_format_skeleton
 from babel.dates import format_time as _babel_format_time
 from babel.lists import format_list as _babel_format_list
 from babel.messages.mofile import write_mo
@@ -26,6 +27,7 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from bot import geo
+from bot.matching.normalise import light_fold
 
 DOMAIN = "cxbot"
 SUPPORTED = ("en", "de")
@@ -128,6 +130,12 @@ def format_date(value: date, lang: str | None = None, fmt: str = "medium") -> st
     return _babel_format_date(value, format=fmt, locale=_DATE_LOCALES.get(lang, lang))
 
 
+def format_month(value: date, lang: str | None = None) -> str:
+    """A month and its year (``March 2027`` / ``März 2027``)."""
+    lang = lang or _current.get()
+    return _babel_format_skeleton("yMMMM", value, locale=_DATE_LOCALES.get(lang, lang))
+
+
 def format_time(value: datetime, lang: str | None = None) -> str:
     """A clock time the way the reader writes it (``14:20`` in both languages)."""
     lang = lang or _current.get()
@@ -161,3 +169,13 @@ def format_list(items: list[str], lang: str | None = None) -> str:
     order given."""
     lang = lang or _current.get()
     return _babel_format_list(items, locale=_DATE_LOCALES.get(lang, lang))
+
+
+def sort_key(text: str, lang: str | None = None) -> tuple[str, str]:
+    """Order names the way the reader's dictionary does, not by code point: case and accents
+    count only to break ties, ä/ö/ü sort as a/o/u and ß as ss (DIN 5007-1, which is also how
+    English orders accented names), so Österreich comes after Nordmazedonien and Dänemark
+    before Deutschland. ``lang`` is for languages that order letters otherwise (Swedish ä
+    after z); both of ours share this order."""
+    del lang  # English and German collate alike at this level
+    return light_fold(text), text

@@ -73,7 +73,12 @@ async def _exchange_other(update: Update, context: Context, unit: Unit) -> Outco
     document = update.effective_message.document
     if document is not None:
         out = await context.services.exchanges.on_document(
-            unit, user_id, document.file_id, document.file_name or "document"
+            unit,
+            user_id,
+            document.file_id,
+            document.file_name or "document",
+            size=document.file_size,
+            mime_type=document.mime_type,
         )
         if out is not None:
             return out

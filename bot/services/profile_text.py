@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from bot.domain import MAX_MONTHS_AHEAD
 from bot.geo import CountryMatch
-from bot.i18n import _, country_name, format_date
+from bot.i18n import _, country_name, current_language, format_date, sort_key
 from bot.services.ui import esc
 
 
@@ -25,7 +25,10 @@ def country_problem(text: str, match: CountryMatch, eligible: tuple[str, ...]) -
     """Why a typed country was not taken: not eligible (with the list), or unknown (with
     suggestions when there are some)."""
     if match.code:
-        names = ", ".join(sorted(country_name(c) for c in eligible))
+        lang = current_language()
+        names = ", ".join(
+            sorted((country_name(c) for c in eligible), key=lambda n: sort_key(n, lang))
+        )
         return _(
             "Organisations registered in {country} cannot take part in "
             "ClusterXchange. Eligible are: {countries}."
@@ -36,6 +39,35 @@ def country_problem(text: str, match: CountryMatch, eligible: tuple[str, ...]) -
             countries=esc(", ".join(country_name(c) for c in match.suggestions))
         )
     return message
+
+
+# Short terms that say something on their own ("3D", "AI", "IoT", "5G"): a field that wants
+# a few letters takes them although they have fewer.
+_SHORT_TERMS = frozenset(
+    {
+        "ai", "ki", "ar", "vr", "xr", "mr", "ml", "iot", "iiot", "it", "ict", "ikt", "bim",
+        "cad", "cam", "cae", "erp", "crm", "hpc", "gis", "nfc", "llm", "api", "saas", "ev",
+        "pv", "b2b", "b2c", "r&d", "f&e", "f+e", "r+d", "hr", "pr", "ux", "ui",
+    }
+)  # fmt: skip
+_TERM = re.compile(r"[^\W_](?:[\w&+.-]*[^\W_])?")
+
+
+def _is_term(token: str) -> bool:
+    """A short technical term: a known one, a letter with a digit ("3D", "5G", "H2"), or an
+    acronym of capitals ("AI", "IoT", "HPC")."""
+    if token.casefold() in _SHORT_TERMS:
+        return True
+    if len(token) > 8 or not any(ch.isalpha() for ch in token):
+        return False
+    has_digit = any(ch.isdigit() for ch in token)
+    capitals = sum(ch.isupper() for ch in token)
+    return len(token) >= 2 and (has_digit or capitals >= 2)
+
+
+def has_short_term(text: str) -> bool:
+    """The text holds at least one short technical term."""
+    return any(_is_term(m.group()) for m in _TERM.finditer(text))
 
 
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
@@ -59,31 +91,15 @@ def clean_text(text: str, *, limit: int, single_line: bool = False, min_letters:
                 "Please shorten it and send it again."
             ).format(length=len(text), limit=limit)
         )
-    if sum(ch.isalpha() for ch in text) < min_letters:
-        raise InputError(_("Please answer with words, not only numbers or symbols."))
+    if sum(ch.isalpha() for ch in text) < min_letters and not (
+        min_letters <= 3 and has_short_term(text)
+    ):
+        if min_letters > 3:
+            raise InputError(
+                _("Please write a sentence or a few words, not only numbers or symbols.")
+            )
+        raise InputError(_("Please write at least a word or two, not only numbers or symbols."))
     return text
-
-
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DMY = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{2}|\d{4})$")
-
-
-def parse_date(text: str) -> date:
-    """Read ``2027-03-01``, ``1.3.2027``, ``01.03.27`` or ``1/3/2027`` (day first)."""
-    raw = text.strip().rstrip(".")
-    m = _ISO.match(raw)
-    try:
-        if m:
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        m = _DMY.match(raw)
-        if m:
-            year = int(m[3])
-            if year < 100:
-                year += 2000
-            return date(year, int(m[2]), int(m[1]))
-    except ValueError:
-        raise InputError(_("That date does not exist. Please check the day and month.")) from None
-    raise InputError(_("I couldn't read that date. Please write it like 2027-03-01 or 1.3.2027."))
 
 
 def add_months(day: date, months: int) -> date:

@@ -4,7 +4,9 @@ Accepted: two dates (``2027-04-12 – 2027-04-16``, ``12.4.2027 bis 16.4.2027``,
 ``12.04.27 - 16.04.27``, ``2027-04-12 to 2027-04-16``), the German shorthand in which the first
 date borrows the missing month and year from the second (``12.4.–16.4.2027``, ``12.–16.4.2027``),
 and a first day plus a number of working days in the host country (``12.4.2027 + 5``,
-``12.4.2027 5 Arbeitstage``). Pure functions; errors are ``InputError`` with a localized message.
+``12.4.2027 5 Arbeitstage``). Month names work in both languages wherever a date does
+(``12.–16. April 2027``, ``12 April – 16 April 2027``, ``1. Mai 2027 + 5``; ``date_text``).
+Pure functions; errors are ``InputError`` with a localized message.
 Stay length, future dates and holidays are the caller's business (``bot.scheme.check_stay``).
 """
 
@@ -16,7 +18,8 @@ from datetime import date
 
 from bot.i18n import _, format_date
 from bot.scheme import end_after_working_days
-from bot.services.profile_text import InputError, parse_date
+from bot.services.date_text import numeric, parse_date
+from bot.services.profile_text import InputError
 
 MAX_INPUT = 100
 MIN_DAYS = 1
@@ -27,18 +30,23 @@ _DATE = r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2}))(?!\d)"
 # Dashes of every kind are normalised to "-" before matching.
 _DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−﹘﹣－", "-"))
 _FROM = r"(?:(?:from|von|vom|ab)\s+)?"
-_WORD_SEP = r"to|until|till|through|thru|bis(?:\s+zum|\s+einschl(?:ießlich|\.)?)?"
+# Words as ``date_text.numeric`` leaves them: lower case, umlauts and ß written out.
+_WORD_SEP = r"to|until|till|through|thru|bis(?:\s+zum|\s+einschl(?:iesslich|\.)?)?"
 _SEP = rf"(?:\s*(?:-|(?<![^\s.\d])(?:{_WORD_SEP})(?![^\s\d]))\s*|\s+)"
 _RANGE = re.compile(rf"^{_FROM}(?P<a>{_DATE})\.?{_SEP}(?P<b>{_DATE})\.?$")
+# The first day borrows from the last: "12.–16.4.2027", "12.4.–16.4.2027", and with a dash or
+# a word but no dot, as English writes it: "12–16 April 2027" (after ``numeric``).
+_SEP_WORD = rf"\s*(?:-|(?:{_WORD_SEP})\s)\s*"
 _SHORT = re.compile(
-    rf"^{_FROM}(?P<day>\d{{1,2}})[./](?:(?P<month>\d{{1,2}})[./]?)?{_SEP}(?P<b>{_DATE})\.?$"
+    rf"^{_FROM}(?:(?P<day>\d{{1,2}})[./](?:(?P<month>\d{{1,2}})[./]?)?{_SEP}"
+    rf"|(?P<bare>\d{{1,2}}){_SEP_WORD})(?P<b>{_DATE})\.?$"
 )
 _UNIT = (
     r"(?:working\s+days?|work\s*days?|business\s+days?|days?"
     r"|arbeitstag(?:e|en)?|werktag(?:e|en)?|tag(?:e|en)?)"
 )
 _DAYS = re.compile(
-    rf"^{_FROM}(?P<a>{_DATE})\.?\s*(?:\+|(?:for|für|plus)\s)?\s*(?P<n>\d{{1,4}})\s*{_UNIT}?\.?$"
+    rf"^{_FROM}(?P<a>{_DATE})\.?\s*(?:\+|(?:for|fuer|plus)\s)?\s*(?P<n>\d{{1,4}})\s*{_UNIT}?\.?$"
 )
 _SINGLE = re.compile(rf"^{_FROM}(?P<a>{_DATE})\.?$")
 
@@ -55,7 +63,7 @@ def _help() -> InputError:
 
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text[:MAX_INPUT]).translate(_DASHES)
-    return " ".join(text.split()).lower()
+    return " ".join(numeric(text).split())
 
 
 def _borrowed_start(day: int, month: int | None, end: date) -> date:
@@ -83,15 +91,34 @@ def _checked(start: date, end: date) -> tuple[date, date]:
     return start, end
 
 
-def parse_visit_dates(text: str, host_country: str) -> tuple[date, date]:
-    """The first and last day of a visit (inclusive) from what the user typed."""
-    raw = _normalise(text)
+def _span(raw: str) -> tuple[date, date] | None:
+    """Two dates, or the German shorthand; None when ``raw`` is neither."""
     if m := _RANGE.match(raw):
         return _checked(parse_date(m["a"]), parse_date(m["b"]))
     if m := _SHORT.match(raw):
         end = parse_date(m["b"])
         month = int(m["month"]) if m["month"] else None
-        return _checked(_borrowed_start(int(m["day"]), month, end), end)
+        day = int(m["day"] or m["bare"])
+        return _checked(_borrowed_start(day, month, end), end)
+    return None
+
+
+def parse_days(text: str) -> tuple[date, date] | None:
+    """One day (first = last) or a first and a last day, as for an event; None when the
+    text is neither (the caller explains), ``InputError`` when a date does not exist."""
+    raw = _normalise(text)
+    if m := _SINGLE.match(raw):
+        day = parse_date(m["a"])
+        return day, day
+    return _span(raw)
+
+
+def parse_visit_dates(text: str, host_country: str, region: str | None = None) -> tuple[date, date]:
+    """The first and last day of a visit (inclusive) from what the user typed; a number of
+    working days counts in the host's country and ``region`` (``scheme.holiday_region``)."""
+    raw = _normalise(text)
+    if span := _span(raw):
+        return span
     if m := _DAYS.match(raw):
         start = parse_date(m["a"])
         days = int(m["n"])
@@ -103,7 +130,7 @@ def parse_visit_dates(text: str, host_country: str) -> tuple[date, date]:
                     "starting on 12.4.2027."
                 ).format(low=MIN_DAYS, high=MAX_DAYS, days=days)
             )
-        return start, end_after_working_days(start, days, host_country)
+        return start, end_after_working_days(start, days, host_country, region)
     if m := _SINGLE.match(raw):
         start = parse_date(m["a"])
         raise InputError(

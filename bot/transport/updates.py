@@ -186,9 +186,21 @@ class UpdateFactory:
         voice = {**self._file("vo"), "duration": 3, "mime_type": "audio/ogg", "file_size": 4000}
         return self.message(user, voice=voice)
 
-    def document(self, user: FakeUser, filename: str = "x.pdf") -> Update:
-        mime = mimetypes.guess_type(filename, strict=False)[0] or "application/octet-stream"
-        document = {**self._file("do"), "file_name": filename, "mime_type": mime, "file_size": 1}
+    def document(
+        self,
+        user: FakeUser,
+        filename: str = "x.pdf",
+        *,
+        file_size: int = 1,
+        mime_type: str | None = None,
+    ) -> Update:
+        guessed = mimetypes.guess_type(filename, strict=False)[0] or "application/octet-stream"
+        document = {
+            **self._file("do"),
+            "file_name": filename,
+            "mime_type": mime_type or guessed,
+            "file_size": file_size,
+        }
         return self.message(user, document=document)
 
     def location(

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.i18n import _
+from bot.i18n import _, current_language, sort_key
 from bot.services import charts, event_media
 from bot.services.callbacks import number
 from bot.services.csvfile import csv_bytes
@@ -17,9 +17,10 @@ from bot.services.events import callbacks
 from bot.services.events.access import CREATE, PICK
 from bot.services.events.base import EventsBase
 from bot.services.partnerships.access import Scope
-from bot.services.profile_text import InputError, clean_text, parse_date
+from bot.services.profile_text import InputError, clean_text
 from bot.services.ui import Button, Document, Keyboard, Outcome, Reply, esc, stale_button
 from bot.services.unit import Unit
+from bot.services.visit_dates import parse_days
 from storage import repo, repo_events
 from storage.models import Event, User, as_utc
 
@@ -57,6 +58,7 @@ class AdminMixin(EventsBase):
         if not scope.is_staff:
             return self.access.refuse_command(user_id, "newevent")
         choices = [p for p in await repo.partnerships(unit.session) if scope.covers(p.id)]
+        choices.sort(key=lambda p: sort_key(p.name, current_language()))
         if not choices:
             return Outcome().add(
                 _("There is no partnership yet. Create one first with /newpartnership.")
@@ -79,8 +81,13 @@ class AdminMixin(EventsBase):
         texts = {
             "evn_name": _("What is the event called?"),
             "evn_dates": _(
-                "When does it take place? One day (<i>12.5.2027</i>) or the first and last "
-                "day (<i>12.5.2027 – 13.5.2027</i>)."
+                "When does it take place? One day (<i>{one_en}</i> or <i>{one_de}</i>) or the "
+                "first and last day (<i>{two_en}</i> or <i>{two_de}</i>)."
+            ).format(
+                one_en="12 May 2027",
+                one_de="12.5.2027",
+                two_en="12 – 13 May 2027",
+                two_de="12.–13.5.2027",
             ),
             "evn_city": _("In which city is the venue?"),
             "evn_desc": _("A short description for the attendees (optional)."),
@@ -137,13 +144,10 @@ class AdminMixin(EventsBase):
         return await self._create(unit, user, data, bot_username)
 
     def _event_dates(self, text: str) -> tuple[date, date]:
-        parts = [p for p in re.split(r"\s+(?:-|–|—|to|bis)\s+|\s*[–—]\s*", text.strip()) if p]
-        if len(parts) not in (1, 2):
+        days = parse_days(text)  # says when a date does not exist or the last comes first
+        if days is None:
             raise InputError(_("Please write one date, or the first and last day."))
-        start = parse_date(parts[0])
-        end = parse_date(parts[-1])
-        if end < start:
-            raise InputError(_("The last day is before the first day."))
+        start, end = days
         if start < self.clock.today():
             raise InputError(_("That date is in the past."))
         if (end - start).days + 1 > MAX_EVENT_DAYS:

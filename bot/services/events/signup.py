@@ -7,7 +7,7 @@ import re
 
 from bot import geo
 from bot.domain import LIMITS
-from bot.i18n import _, country_name
+from bot.i18n import _, country_name, current_language, sort_key
 from bot.services import deeplinks
 from bot.services.events import callbacks
 from bot.services.events.access import CONSENT, DONE, SIGNUP, STATES
@@ -168,7 +168,8 @@ class SignupMixin(EventsBase):
 
     def _country_keyboard(self, user: User, first: tuple[str, ...] = ()) -> Keyboard:
         v = user.state_version
-        codes = sorted(self.eligible, key=lambda c: country_name(c).casefold())
+        lang = current_language()
+        codes = sorted(self.eligible, key=lambda c: sort_key(country_name(c), lang))
         keyboard = rows(
             [Button(country_name(c), callbacks.signup(v, "q_country", c)) for c in codes], 3
         )
@@ -264,6 +265,7 @@ class SignupMixin(EventsBase):
             self._enter(user, DONE)
             return out.add(_("Send /start to continue."))
         state = user.state
+        understood = ""
         try:
             if state == "q_name":
                 profile.name, profile.organisation = name_and_organisation(text)
@@ -273,6 +275,11 @@ class SignupMixin(EventsBase):
                     out.replies.append(self._unknown_country(user, text, match))
                     return out
                 profile.country = match.code
+                if match.region is not None:  # "Bayern": say what was understood
+                    understood = "📍 " + _("{region} is in {country}.").format(
+                        region=esc(match.region.name(current_language())),
+                        country=esc(country_name(match.code)),
+                    )
             elif state in ("q_offers", "q_seeks"):
                 key = state[2:]
                 value = clean_text(text, limit=LIMITS[key], single_line=False, min_letters=3)
@@ -281,6 +288,8 @@ class SignupMixin(EventsBase):
             out.replies.append(self._question(user, profile, str(exc)))
             return out
         await self._next_step(unit, event, user, profile, out)
+        if understood and out.replies:
+            out.replies[0].text = understood + "\n\n" + (out.replies[0].text or "")
         return out
 
     def _unknown_country(self, user: User, text: str, match: geo.CountryMatch) -> Reply:

@@ -57,10 +57,17 @@ class XCtx:
 class ExchangeBase:
     """Shared helpers of the exchange lifecycle's parts."""
 
-    def __init__(self, clock: Clock, settings: Settings, access: StaffAccess) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        settings: Settings,
+        access: StaffAccess,
+        cities: geo.CityIndex | None = None,
+    ) -> None:
         self.clock = clock
         self.settings = settings
         self.access = access
+        self.cities = cities  # the host's region, for its public holidays
 
     async def _ctx(self, unit: Unit, exchange_id: int, actor: int | None) -> XCtx | None:
         ex = await repo.get_exchange(unit.session, exchange_id=exchange_id)

@@ -1,13 +1,18 @@
-"""Dates of the visit: one side proposes (typed, counted in the host country's working days,
-with the lump-sum estimate), the other confirms; then both get a calendar file and the
-reminders are scheduled."""
+"""Dates of the visit: one side proposes (typed, counted in working days at the host's place:
+its country's and its region's public holidays, which the messages name; with the lump-sum
+estimate), the other confirms; then both get a calendar file and the reminders are
+scheduled."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
 
-from bot.i18n import _, country_name, format_date
-from bot.scheme import check_stay, estimate_lump_sum
+from babel.dates import format_interval
+
+from bot import regions
+from bot.i18n import _, country_name, current_language, format_date
+from bot.scheme import check_stay, estimate_lump_sum, holiday_names, holiday_region
 from bot.services.calendar import visit_ics
 from bot.services.exchanges import callbacks
 from bot.services.exchanges.base import ExchangeBase, XCtx
@@ -64,51 +69,82 @@ class DatesMixin(ExchangeBase):
             ),
         )
 
+    def _host_region(self, x: XCtx) -> str | None:
+        """The ``holidays`` subdivision of the host's city (its Land, community, …), if any."""
+        host = x.host_profile
+        if self.cities is None or host.city_geoname_id is None or not host.country:
+            return None
+        city = self.cities.get(host.city_geoname_id)
+        if city is None or city.country != host.country:
+            return None
+        return holiday_region(host.country, city.admin1, self.cities.spellings(city.geoname_id))
+
+    @staticmethod
+    def _place(x: XCtx, region: str | None) -> str:
+        """Where the holidays are counted, escaped: "Bavaria, Germany", "Milan, Italy" (a
+        city's own holidays), or the country alone."""
+        code = x.host_profile.country or ""
+        country = country_name(code)
+        if region is None:
+            return esc(country)
+        named = regions.region_of_holidays(code, region)
+        local = named.name(current_language()) if named else x.host_profile.city
+        return esc(f"{local}, {country}" if local else country)
+
+    @staticmethod
+    def _holiday_list(x: XCtx, days: Sequence[date], region: str | None) -> str:
+        """The holidays not counted, with their names where the package has them in the
+        reader's language: "27 May 2027 (Corpus Christi)"."""
+        names = holiday_names(x.host_profile.country or "", days, current_language(), region)
+        return ", ".join(
+            format_date(d) + (f" ({esc(names[d])})" if d in names else "") for d in days
+        )
+
     def _dates_prompt(self, x: XCtx) -> str:
-        # A Monday to Friday about a month ahead without a public holiday in the host country.
+        # A Monday to Friday about a month ahead without a public holiday at the host's place.
         host_country = x.host_profile.country or ""
+        region = self._host_region(x)
         example = self.clock.today() + timedelta(days=30)
         while (
             example.weekday() != 0
-            or check_stay(example, example + timedelta(days=4), host_country).holidays
+            or check_stay(example, example + timedelta(days=4), host_country, region).holidays
         ):
             example += timedelta(days=1)
         end = example + timedelta(days=4)
         return _(
-            "Send the first and the last day of the visit, for example “{start_iso} – "
-            "{end_iso}” or “{start_de} – {end_de}”, or the first day and a number of working "
-            "days, for example “{start_de} 5”. Public holidays in {country} are not counted."
+            "Send the first and the last day of the visit, for example “{range_en}” or "
+            "“{range_de}”, or the first day and a number of working days, for example "
+            "“{start_de} + 5”. Public holidays ({place}) are not counted."
         ).format(
-            start_iso=example.isoformat(),
-            end_iso=end.isoformat(),
+            range_en=format_interval(example, end, "yMMMMd", locale="en_GB"),
+            range_de=_short_range(example, end),
             start_de=f"{example.day}.{example.month}.{example.year}",
-            end_de=f"{end.day}.{end.month}.{end.year}",
-            country=esc(country_name(host_country)),
+            place=self._place(x, region),
         )
 
     async def _set_dates(self, x: XCtx, user_id: int, text: str) -> None:
         """Typed dates: validate, store as a proposal, ask the other side to confirm."""
         ex = x.ex
         host_country = x.host_profile.country or ""
-        start, end = parse_visit_dates(text, host_country)
+        region = self._host_region(x)
+        start, end = parse_visit_dates(text, host_country, region)
         today = self.clock.today()
         if start <= today:
             raise InputError(
                 _("The visit must start after today ({today}).").format(today=format_date(today))
             )
-        stay = check_stay(start, end, host_country)
+        stay = check_stay(start, end, host_country, region)
         holidays = ""
         if stay.holidays:
-            holidays = " " + _("Public holidays in {country} not counted: {days}.").format(
-                country=esc(country_name(host_country)),
-                days=", ".join(format_date(d) for d in stay.holidays),
+            holidays = " " + _("Public holidays ({place}) not counted: {days}.").format(
+                place=self._place(x, region), days=self._holiday_list(x, stay.holidays, region)
             )
         if stay.too_short:
             raise InputError(
                 _(
                     "That is only {days} working days in {country}; a visit needs at least 3 "
                     "(weekends and public holidays are not counted)."
-                ).format(days=stay.working_days, country=esc(country_name(host_country)))
+                ).format(days=stay.working_days, country=self._place(x, region))
                 + holidays
             )
         if stay.too_long:
@@ -139,8 +175,9 @@ class DatesMixin(ExchangeBase):
         def summary() -> str:
             text = dates_line(ex)
             if stay.holidays:
-                text += "\n" + _("Public holidays not counted: {days}").format(
-                    days=", ".join(format_date(d) for d in stay.holidays)
+                text += "\n" + _("Public holidays ({place}) not counted: {days}.").format(
+                    place=self._place(x, region),
+                    days=self._holiday_list(x, stay.holidays, region),
                 )
             return text + "\n\n" + self._estimate_text(x)
 
@@ -268,3 +305,13 @@ class DatesMixin(ExchangeBase):
                         due_at=due,
                     )
                 )
+
+
+def _short_range(start: date, end: date) -> str:
+    """A range the German way: "12.–16.4.2027", "28.4.–3.5.2027", "28.12.2027–3.1.2028"."""
+    last = f"{end.day}.{end.month}.{end.year}"
+    if start.year != end.year:
+        return f"{start.day}.{start.month}.{start.year}–{last}"
+    if start.month != end.month:
+        return f"{start.day}.{start.month}.–{last}"
+    return f"{start.day}.–{last}"

@@ -18,7 +18,7 @@ import logging
 
 from bot.i18n import _, format_date
 from bot.pseudonyms import who
-from bot.services import dialog
+from bot.services import dialog, documents
 from bot.services.exchanges import callbacks
 from bot.services.exchanges.access import (
     AGENDA,
@@ -366,24 +366,35 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
             _next(user, REPORT_DOC)
             x.out.add(
                 _(
-                    "4/4: optionally, send a document (for example an agenda, photos as a PDF "
-                    "or a signed attendance sheet). Or press Skip."
-                ),
+                    "4/4: optionally, send a document of up to {limit} MB (for example an "
+                    "agenda, photos as a PDF or a signed attendance sheet). Or press Skip."
+                ).format(limit=documents.MAX_MEGABYTES),
                 buttons(Act.SKIP_DOCUMENT, ex),
             )
 
     async def on_document(
-        self, unit: Unit, user_id: int, file_id: str, filename: str
+        self,
+        unit: Unit,
+        user_id: int,
+        file_id: str,
+        filename: str,
+        size: int | None = None,
+        mime_type: str | None = None,
     ) -> Outcome | None:
-        """A file sent while the report asks for one; None when no exchange input waits."""
+        """A file sent while the report asks for one; None when no exchange input waits.
+        Programs, scripts and files over Telegram's 20 MB are refused with the reason."""
         user = await repo.get_user(unit.session, user_id=user_id)
         if user is None or user.state != REPORT_DOC:
             return None
         x = await self._ctx(unit, _int(user.state_data.get("x")), user_id)
         if x is None or check(Act.WRITE_REPORT, x.ex, user_id, self.clock.today()) is not None:
             return None
+        name = documents.clean_name(filename)
+        refusal = documents.problem(name, mime_type, size)
+        if refusal is not None:
+            return Outcome().add(refusal, buttons(Act.SKIP_DOCUMENT, x.ex))
         x.ex.report_file_id = file_id[:200]
-        x.ex.report_file_name = (filename or "report")[:200]
+        x.ex.report_file_name = name
         await self._submit_report(x)
         return x.send()
 

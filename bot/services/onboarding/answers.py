@@ -19,19 +19,20 @@ from bot.domain import (
     ROLE_LABELS,
     Role,
 )
-from bot.i18n import _, country_name, language_name
+from bot.i18n import _, country_name, current_language, format_date, language_name
 from bot.services import deeplinks
 from bot.services.callbacks import number
 from bot.services.cards import FIELD_LABELS
+from bot.services.date_text import last_day, parse_date
+from bot.services.onboarding import callbacks
 from bot.services.onboarding.access import CONSENT, DECLINED, EDIT_MENU, IDLE, STEPS, SUMMARY
-from bot.services.onboarding.flow import CHECK, EDIT_TARGET, Ctx, Flow
+from bot.services.onboarding.flow import CHECK, EDIT_TARGET, PENDING_START, Ctx, Flow
 from bot.services.profile_text import (
     InputError,
     check_window_date,
     check_window_end,
     clean_text,
     country_problem,
-    parse_date,
 )
 from bot.services.ui import STALE_BUTTON, Reply, esc
 from storage import repo
@@ -54,6 +55,12 @@ class AnswersMixin(Flow):
         match = geo.resolve_country(text[:100], self.eligible)
         if match.code and match.eligible:
             self._set_country(ctx, match.code)
+            if match.region is not None and ctx.out.replies:  # say what was understood
+                lang = current_language()
+                where = _("{region} is in {country}.").format(
+                    region=esc(match.region.name(lang)), country=esc(country_name(match.code))
+                )
+                ctx.out.replies[-1].text = "📍 " + where + "\n\n" + ctx.out.replies[-1].text
             return
         text_out = country_problem(text, match, self.eligible)
         if match.code:
@@ -106,15 +113,40 @@ class AnswersMixin(Flow):
         self._advance(ctx, "city")
 
     def _typed_date(self, ctx: Ctx, state: str, text: str) -> None:
-        today = self.clock.today()
-        value = check_window_date(parse_date(text[:40]), today)
-        p = ctx.profile
+        typed = parse_date(text[:60], month_end=state == "available_to")
+        self._store_date(ctx, state, self.checked_date(ctx, state, typed))
+
+    def _store_date(self, ctx: Ctx, state: str, value: date) -> None:
+        """The start waits in the step data until its end is chosen too; then both are
+        stored."""
         if state == "available_from":
-            p.available_from = value
+            ctx.user.state_data = {**ctx.user.state_data, PENDING_START: value.isoformat()}
         else:
-            assert p.available_from is not None
-            p.available_to = check_window_end(p.available_from, value)
+            p = ctx.profile
+            p.available_from, p.available_to = self.start_of(ctx), value
+            ctx.user.state_data = {
+                k: v for k, v in ctx.user.state_data.items() if k != PENDING_START
+            }
         self._advance(ctx, state)
+
+    async def _b_date(self, ctx: Ctx, value: str) -> None:
+        """A month (its 1st for the start, its last day for the end) or Keep."""
+        state, p = ctx.user.state, ctx.profile
+        if value == "keep":
+            chosen = p.available_from if state == "available_from" else p.available_to
+        else:
+            month = callbacks.parse_month(value)
+            if month is None:
+                chosen = None
+            elif state == "available_from":
+                chosen = date(month[0], month[1], 1)
+            else:
+                chosen = last_day(*month)
+        if chosen is None:
+            raise InputError(_(STALE_BUTTON))
+        chosen = self.checked_date(ctx, state, chosen)
+        self._answered(ctx, format_date(chosen))
+        self._store_date(ctx, state, chosen)
 
     def _button_handlers(self) -> dict[str, Callable]:
         return {
@@ -126,6 +158,8 @@ class AnswersMixin(Flow):
             "ecosystems": self._b_toggle,
             "partnership": self._b_partnership,
             "languages": self._b_toggle,
+            "available_from": self._b_date,
+            "available_to": self._b_date,
             "email": self._b_email,
             SUMMARY: self._b_summary,
             EDIT_MENU: self._b_edit_menu,

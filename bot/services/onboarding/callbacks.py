@@ -35,6 +35,21 @@ def step(version: int, name: str, value: str | int) -> str:
     return versioned(PREFIX, version, name, value)
 
 
+def month(year: int, month: int) -> str:
+    """The value of a month button (``2027-03``)."""
+    return f"{year:04d}-{month:02d}"
+
+
+def parse_month(value: str) -> tuple[int, int] | None:
+    """(year, month) of a month button's value, or None when malformed."""
+    year, _sep, month = value.partition("-")
+    if len(year) != 4 or len(month) != 2 or not (year + month).isascii():
+        return None
+    if not (year.isdigit() and month.isdigit()) or not 1 <= int(month) <= 12:
+        return None
+    return int(year), int(month)
+
+
 def profile_menu() -> str:
     """The Edit my profile button."""
     return pack(PROFILE, "menu")

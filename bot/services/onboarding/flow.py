@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 
 from bot import geo
@@ -19,19 +20,32 @@ from bot.domain import (
     ROLE_LABELS,
     Role,
 )
-from bot.i18n import _, country_name, current_language, format_date, language_name
+from bot.i18n import (
+    _,
+    country_name,
+    current_language,
+    format_date,
+    format_month,
+    language_name,
+    sort_key,
+)
 from bot.services import deeplinks
 from bot.services.cards import fields, profile_card
+from bot.services.date_text import examples, last_day, months_after
 from bot.services.onboarding import callbacks
 from bot.services.onboarding.access import CONSENT, DECLINED, EDIT_MENU, IDLE, STEPS, SUMMARY
 from bot.services.partnerships.access import StaffAccess
+from bot.services.profile_text import InputError, check_window_date, check_window_end
 from bot.services.ui import Button, Keyboard, Outcome, Reply, esc, rows
 from bot.services.unit import Unit
 from storage import repo
 from storage.models import ConsentState, Partnership, Profile, Review, User, utcnow
 
-CHAINED = {"country": "city", "available_from": "available_to"}  # an edit of one needs the next
+# An answer to the first always asks the second too (an edit of one needs the next).
+CHAINED = {"country": "city", "available_from": "available_to"}
 EDIT_TARGET = {"availability": "available_from"}  # edit-menu field → first step
+PENDING_START = "from"  # state data: the new start of the availability, stored with its end
+MONTH_BUTTONS = 6
 MISSING = "missing"  # return target: the next unanswered step (after an event's quick sign-up)
 CHECK = "✅"
 
@@ -110,8 +124,11 @@ class Flow:
         """After ``done`` was answered: the chained step, the return target or the next step."""
         ctx.profile.updated_at = utcnow()
         back = ctx.user.state_data.get("return")
-        if done in CHAINED and (back is None or self._chain_needed(ctx, done)):
-            self._goto(ctx, CHAINED[done], data={"return": back} if back else None)
+        if done in CHAINED:
+            data = {"return": back} if back else {}
+            if PENDING_START in ctx.user.state_data:
+                data[PENDING_START] = ctx.user.state_data[PENDING_START]
+            self._goto(ctx, CHAINED[done], data=data)
         elif back == "profile":
             self._goto(ctx, IDLE)
             ctx.out.add(
@@ -159,15 +176,6 @@ class Flow:
         preset = (ctx.user.start_payload or "").startswith(deeplinks.PARTNERSHIP)
         skip = not ctx.partnerships or (preset and ctx.profile.partnership_id is not None)
         return [s for s in STEPS if not (s == "partnership" and skip)]
-
-    @staticmethod
-    def _chain_needed(ctx: Ctx, done: str) -> bool:
-        if done == "country":
-            return True  # the city belongs to the country
-        p = ctx.profile
-        return p.available_to is None or (
-            p.available_from is not None and p.available_to <= p.available_from
-        )
 
     def _stale(self, unit: Unit, user: User, profile: Profile | None, data: str) -> Outcome:
         if user.state_data.get("last") == data:
@@ -318,21 +326,8 @@ class Flow:
                 _("Which languages can you work in? Choose all that apply, then press Done."),
                 keyboard,
             )
-        if state == "available_from":
-            return (
-                _(
-                    "From which date are you available for an exchange? Write a date like "
-                    "{example_iso} or {example_de}."
-                ).format(**self._date_examples()),
-                None,
-            )
-        if state == "available_to":
-            return (
-                _("Until which date are you available? (Starting from {start}.)").format(
-                    start=format_date(p.available_from) if p.available_from else "—"
-                ),
-                None,
-            )
+        if state in ("available_from", "available_to"):
+            return self._date_question(ctx, state)
         if state == "motivation":
             return (
                 _("Why do you want to take part in ClusterXchange? What do you hope to achieve?"),
@@ -377,14 +372,64 @@ class Flow:
             return _("Which field do you want to change?"), keyboard
         return _("Send /start to continue."), None
 
-    def _date_examples(self) -> dict[str, str]:
-        example = self.clock.today().replace(day=1)
-        month = example.month % 12 + 1
-        example = example.replace(year=example.year + (example.month == 12), month=month)
-        return {
-            "example_iso": example.isoformat(),
-            "example_de": f"{example.day}.{example.month}.{example.year}",
-        }
+    def start_of(self, ctx: Ctx) -> date | None:
+        """The availability's start: the one just chosen (kept until the end is chosen too,
+        so that leaving in between changes nothing) or the stored one."""
+        pending = ctx.user.state_data.get(PENDING_START)
+        return date.fromisoformat(pending) if pending else ctx.profile.available_from
+
+    def checked_date(self, ctx: Ctx, state: str, value: date) -> date:
+        """The checks of both ends of the availability (``InputError`` says what is wrong)."""
+        value = check_window_date(value, self.clock.today())
+        start = self.start_of(ctx)
+        if state == "available_to" and start is not None:
+            check_window_end(start, value)
+        return value
+
+    def _valid(self, ctx: Ctx, state: str, value: date | None) -> bool:
+        if value is None:
+            return False
+        try:
+            self.checked_date(ctx, state, value)
+        except InputError:
+            return False
+        return True
+
+    def _date_question(self, ctx: Ctx, state: str) -> tuple[str, Keyboard]:
+        """Start or end of the availability: the next months as buttons (the 1st for the
+        start, the last day for the end), the current date to keep, or a typed date."""
+        user, p = ctx.user, ctx.profile
+        today = self.clock.today()
+        start = self.start_of(ctx)
+        if state == "available_from":
+            text = _("From which date are you available for an exchange?")
+            months = [date(y, m, 1) for y, m in months_after(today, MONTH_BUTTONS)]
+            example = months[0]
+            current = p.available_from
+        else:
+            text = _("Until which date are you available? (Starting from {start}.)").format(
+                start=format_date(start) if start else "—"
+            )
+            first = (start or today).replace(day=1)
+            candidates = [last_day(first.year, first.month)]
+            candidates += [last_day(y, m) for y, m in months_after(first, MONTH_BUTTONS + 1)]
+            months = [d for d in candidates if self._valid(ctx, state, d)][:MONTH_BUTTONS]
+            example = months[min(2, len(months) - 1)] if months else today
+            current = p.available_to
+        text += "\n" + _(
+            "Choose a month or type a date, for example {example_en} or {example_de}."
+        ).format(**examples(example))
+        buttons = [
+            self._btn(user, state, callbacks.month(d.year, d.month), format_month(d))
+            for d in months
+        ]
+        keyboard = rows(buttons, 3)
+        editing = bool(user.state_data.get("return"))
+        if editing and self._valid(ctx, state, current):
+            assert current is not None
+            label = _("Keep {date}").format(date=format_date(current))
+            keyboard.insert(0, [self._btn(user, state, "keep", label)])
+        return text, keyboard
 
     def _country_keyboard(self, user: User, first: tuple[str, ...] = ()) -> Keyboard:
         codes = _countries_in_order(self.eligible, current_language())
@@ -446,7 +491,8 @@ class Flow:
         """Partnerships whose ecosystems fit the profile come first."""
         mine = set(ctx.profile.ecosystems)
         ranked = sorted(
-            ctx.partnerships, key=lambda p: (-len(mine & set(p.ecosystems)), p.name.casefold())
+            ctx.partnerships,
+            key=lambda p: (-len(mine & set(p.ecosystems)), sort_key(p.name, current_language())),
         )
         lines = [
             _(
@@ -527,13 +573,13 @@ class Flow:
 @cache
 def _countries_in_order(eligible: tuple[str, ...], lang: str) -> tuple[str, ...]:
     """Eligible countries sorted by their name in ``lang`` (the keyboard's order)."""
-    return tuple(sorted(eligible, key=lambda c: country_name(c, lang).casefold()))
+    return tuple(sorted(eligible, key=lambda c: sort_key(country_name(c, lang), lang)))
 
 
 @cache
 def _languages_in_order(lang: str) -> tuple[str, ...]:
     """English and German first, then the others by their name in ``lang``."""
-    rest = sorted(LANGUAGES[2:], key=lambda c: language_name(c, lang).casefold())
+    rest = sorted(LANGUAGES[2:], key=lambda c: sort_key(language_name(c, lang), lang))
     return (*sorted(LANGUAGES[:2]), *rest)
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain import ECOSYSTEMS, MAX_ECOSYSTEMS
-from bot.i18n import _, format_date
+from bot.i18n import _, current_language, format_date, sort_key
 from bot.matching.normalise import normalise
 from bot.pseudonyms import who
 from bot.services import deeplinks, dialog
@@ -70,6 +70,7 @@ class Partnerships:
         if not scope.is_staff:
             return self.access.refuse_command(user_id, "partnerships")
         found = [p for p in await repo.partnerships(unit.session) if scope.covers(p.id)]
+        found.sort(key=lambda p: sort_key(p.name, current_language()))
         out = Outcome()
         if not found:
             return out.add(_("There is no partnership yet. Create one with /newpartnership."))

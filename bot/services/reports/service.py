@@ -15,7 +15,7 @@ from collections import Counter
 
 from bot.clock import Clock
 from bot.domain import ECOSYSTEMS
-from bot.i18n import _, country_name, format_date
+from bot.i18n import _, country_name, current_language, format_date, sort_key
 from bot.pseudonyms import who
 from bot.services.charts import bar_chart_png
 from bot.services.csvfile import csv_bytes
@@ -84,7 +84,9 @@ class StaffReports:
             return scope, []
         ids = None if scope.admin else scope.ids
         found = await repo_stats.partnerships_in(unit.session, partnership_ids=ids)
-        return scope, [p for p in found if scope.covers(p.id)]
+        lang = current_language()
+        mine = [p for p in found if scope.covers(p.id)]
+        return scope, sorted(mine, key=lambda p: sort_key(p.name, lang))
 
     # ----------------------------------------------------------------- /stats
 
@@ -151,16 +153,17 @@ class StaffReports:
         else:
             lines.append(_("No exchanges yet."))
         lines += ["", "<b>" + _("By country (completed registrations):") + "</b>"]
+        lang = current_language()
         by_country = sorted(
             ((country_name(code), n) for code, n in countries.items()),
-            key=lambda item: (-item[1], item[0].casefold()),
+            key=lambda item: (-item[1], sort_key(item[0], lang)),
         )
         lines += [f"• {esc(name)}: {n}" for name, n in by_country] or ["—"]
         lines += ["", "<b>" + _("By ecosystem (completed registrations):") + "</b>"]
         counted = Counter(slug for ecos in ecosystems for slug in set(ecos))
         by_ecosystem = sorted(
             ((_(ECOSYSTEMS.get(slug, slug)), n) for slug, n in counted.items()),
-            key=lambda item: (-item[1], item[0].casefold()),
+            key=lambda item: (-item[1], sort_key(item[0], lang)),
         )
         lines += [f"• {esc(label)}: {n}" for label, n in by_ecosystem] or ["—"]
         return "\n".join(lines)
