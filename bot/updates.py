@@ -234,7 +234,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to allocate: locks are made on demand."""
 
     async def shutdown(self) -> None:
-        """Forget the lock table (it is empty once every update has been processed)."""
+        """Report what a flood still in progress dropped, and forget the lock table (it is
+        empty once every update has been processed)."""
+        for slot in list(self._slots.values()):
+            if slot.dropped:
+                await self._report(slot)
         self._slots.clear()
 
 

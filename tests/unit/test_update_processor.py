@@ -349,3 +349,22 @@ async def test_the_bot_runs_updates_of_different_chats_concurrently_in_per_chat_
     assert pool_options(make_settings(url)) == {}
     pg = make_settings("postgresql+asyncpg://db/cx", database_pool_size=4, database_max_overflow=8)
     assert pool_options(pg) == {"pool_size": 4, "max_overflow": 8}
+
+
+async def test_a_flood_still_going_at_shutdown_is_reported(users: list[FakeUser]) -> None:
+    flood = FloodLog()
+    processor = PerChatUpdateProcessor(4, max_waiting=1, flood=flood)
+    transport = OfflineRequest()
+    app, _ = _app(processor, Recorder(lambda _c, _s: 0.0))
+    factory = UpdateFactory(app.bot, transport)
+    gate = asyncio.Event()
+    user = users[0]
+    running = asyncio.create_task(processor.process_update(factory.text(user, "0"), gate.wait()))
+    await asyncio.sleep(0)
+    dropped = factory.text(user, "1")
+    await processor.process_update(dropped, asyncio.sleep(0))
+    assert flood.drops == []  # the episode is not over
+    await processor.shutdown()  # e.g. the bot stops during the flood
+    assert flood.drops == [[dropped.update_id]]
+    gate.set()
+    await running
