@@ -8,9 +8,9 @@ import logging
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     BaseUpdateProcessor,
     ContextTypes,
     Defaults,
@@ -26,6 +26,7 @@ from bot.handlers import register_all
 from bot.handlers.common import set_command_menus
 from bot.handlers.events import BACKGROUND
 from bot.matching.vocabulary import Vocabulary
+from bot.ratelimit import ChatPacedRateLimiter
 from bot.services.account.service import Account
 from bot.services.deeplinks import Links
 from bot.services.events.index import EventIndexes
@@ -42,7 +43,7 @@ from bot.services.reports.service import StaffReports
 from bot.services.review.service import Reviews
 from bot.services.unit import Units
 from bot.services.workflows import Workflows
-from bot.updates import InboxQueue, PerChatUpdateProcessor
+from bot.updates import InboxQueue, PerChatUpdateProcessor, SlowDown
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -79,20 +80,28 @@ def build_application(
     request: BaseRequest | None = None,
     *,
     clock: Clock | None = None,
-    rate_limit: bool | None = None,
+    rate_limit: bool | BaseRateLimiter | None = None,
     concurrent_updates: bool | int | BaseUpdateProcessor | None = None,
 ) -> Application:
     """Build the bot. ``request`` replaces the HTTP transport (the offline one in tests, shell
-    and demo); the rate limiter is on by default only for the real network. Updates from
+    and demo); the rate limiter is on by default only for the real network (``rate_limit``: on,
+    off, or a limiter of the caller's). Updates from
     polling or the webhook are handled ``settings.concurrent_updates`` at a time, never two of
     one chat at once (``concurrent_updates`` overrides this)."""
-    if concurrent_updates is None:
-        workers = settings.concurrent_updates
-        concurrent_updates = PerChatUpdateProcessor(workers) if workers > 1 else False
     clock = clock or Clock(settings.tz)
     pseudonyms.configure(settings.pseudonym_key())
     db = Database(settings.database_url, **pool_options(settings))
     inbox = Inbox(db, clock)
+    languages = LanguageCache()
+    if concurrent_updates is None:
+        workers = settings.concurrent_updates
+        concurrent_updates = (
+            PerChatUpdateProcessor(
+                workers, settings.max_waiting_per_chat, SlowDown(db, inbox, languages)
+            )
+            if workers > 1
+            else False
+        )
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token or OFFLINE_TOKEN)
@@ -111,12 +120,14 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    if rate_limit if rate_limit is not None else request is None:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+    if isinstance(rate_limit, BaseRateLimiter):
+        builder = builder.rate_limiter(rate_limit)
+    elif rate_limit if rate_limit is not None else request is None:
+        # Paced per chat, so that one chat's flood control never holds up everybody's sends.
+        builder = builder.rate_limiter(ChatPacedRateLimiter(max_retries=RATE_LIMIT_RETRIES))
     app = builder.build()
 
     cities = shared_city_index(settings.eligible_countries, settings.city_min_population)
-    languages = LanguageCache()
     vocabulary = Vocabulary.load()
     # Features get what they need at construction; none holds another feature's service.
     access = StaffAccess(settings.admin_ids)

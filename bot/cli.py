@@ -8,8 +8,12 @@ import logging
 import secrets
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.matching.interchange import ReadResult
 
 NO_TOKEN = (
     "cxbot: TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather "
@@ -136,8 +140,7 @@ def _match(settings: Settings, args: argparse.Namespace) -> int:
         print("cxbot: --top must be at least 1", file=sys.stderr)
         return 2
     result = read_profiles(text, settings.eligible_countries)
-    for problem in result.problems:
-        print(f"{args.file}:{problem.line}: {problem.reason}", file=sys.stderr)
+    _report_lines(args.file, result)
     vocabulary = Vocabulary.load()
     index = MatchIndex([r.participant() for r in result.records], vocabulary, today=today)
     names = {r.id: r for r in result.records}
@@ -177,8 +180,7 @@ async def _import(settings: Settings, path: str) -> int:
         print(f"cxbot: cannot read {path}: {exc}", file=sys.stderr)
         return 2
     result = read_profiles(text, settings.eligible_countries)
-    for problem in result.problems:
-        print(f"{path}:{problem.line}: {problem.reason}", file=sys.stderr)
+    _report_lines(path, result)
     db = Database(settings.database_url)
     try:
         await db.upgrade()
@@ -191,10 +193,18 @@ async def _import(settings: Settings, path: str) -> int:
         print(f"{external_id}\t{base}{payload}")
     print(
         f"{report.created} new, {report.updated} updated ({report.claimed} already claimed), "
-        f"{len(result.problems)} rejected",
+        f"{len(result.problems)} rejected, {len(result.warnings)} warnings",
         file=sys.stderr,
     )
     return 0 if result.records or not result.problems else 1
+
+
+def _report_lines(path: str, result: ReadResult) -> None:
+    """Refused records and warnings about kept ones, by line, on stderr."""
+    lines = [(p.line, 0, p.reason) for p in result.problems]
+    lines += [(w.line, 1, "warning: " + w.reason) for w in result.warnings]
+    for line, _kind, text in sorted(lines):
+        print(f"{path}:{line}: {text}", file=sys.stderr)
 
 
 def _today(settings: Settings) -> date:

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # Updates of different chats handled at the same time when running for real (one chat's
     # updates always one after another, in order: bot/updates.py); 1 = one update at a time.
     concurrent_updates: int = Field(default=32, ge=1, le=512)
+    # How many of one chat's updates may be running or waiting; a flood beyond that is
+    # dropped and the chat asked once to slow down, so everybody else keeps flowing.
+    max_waiting_per_chat: int = Field(default=20, ge=1, le=10_000)
     # The PostgreSQL connection pool: kept open, and extra under load (SQLite sessions take
     # turns instead: storage/db.py).
     database_pool_size: int = Field(default=10, ge=1, le=200)

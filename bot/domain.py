@@ -53,7 +53,8 @@ ORG_TYPE_LABELS: dict[str, str] = {
 # Only hosts may be large companies, public bodies or training providers (SCHEME §1).
 HOST_ONLY_ORG_TYPES = frozenset({OrgType.LARGE, OrgType.PUBLIC, OrgType.TRAINING})
 
-# The 14 industrial ecosystems of the EU Industrial Strategy, by stable slug.
+# The 14 industrial ecosystems of the EU Industrial Strategy, by stable slug; the English
+# names are the Commission's, the German ones those of docs/GLOSSARY.md (in the catalog).
 ECOSYSTEMS: dict[str, str] = {
     "aerospace-defence": N_("Aerospace & defence"),
     "agri-food": N_("Agri-food"),
@@ -64,11 +65,48 @@ ECOSYSTEMS: dict[str, str] = {
     "energy-intensive": N_("Energy-intensive industries"),
     "renewable-energy": N_("Renewable energy"),
     "health": N_("Health"),
-    "mobility-transport-automotive": N_("Mobility, transport and automotive"),
-    "proximity-social-economy": N_("Proximity, social economy and civil society"),
+    "mobility-transport-automotive": N_("Mobility – transport – automotive"),
+    "proximity-social-economy": N_("Proximity, social economy and civil security"),
     "retail": N_("Retail"),
     "textiles": N_("Textiles"),
     "tourism": N_("Tourism"),
+}
+# What else is accepted on input (imports, typed answers), besides the slug and the English
+# name: the German name shown, the variants of docs/GLOSSARY.md, and labels used before
+# (the proximity ecosystem was once mislabelled "civil society"). Matching folds case,
+# accents, dashes, "&"/"und"/"and" and typos (bot/matching/ecosystems.py).
+ECOSYSTEM_FORMS: dict[str, tuple[str, ...]] = {
+    "aerospace-defence": (
+        "Luft- und Raumfahrt und Verteidigung",
+        "Luft- und Raumfahrt & Verteidigung",
+        "Aerospace and defense",
+    ),
+    "agri-food": (
+        "Agrar- und Lebensmittelwirtschaft",
+        "Agrar- und Ernährungswirtschaft",
+        "Agrarlebensmittel",
+        "Agrifood",
+    ),
+    "construction": ("Baugewerbe", "Bauwirtschaft", "Bauwesen"),
+    "cultural-creative": ("Kultur- und Kreativwirtschaft", "Cultural and creative"),
+    "digital": ("Digitales", "Digitalwirtschaft", "digitale Wirtschaft"),
+    "electronics": ("Elektronik",),
+    "energy-intensive": ("Energieintensive Industrien", "Energy intensive"),
+    "renewable-energy": ("Erneuerbare Energien", "Energie – Erneuerbare", "Renewables"),
+    "health": ("Gesundheit", "Gesundheitswirtschaft", "Gesundheitswesen"),
+    "mobility-transport-automotive": (
+        "Mobilität – Verkehr – Automobilindustrie",
+        "Mobilität, Verkehr und Automobilindustrie",
+        "Mobility, transport and automotive",
+    ),
+    "proximity-social-economy": (
+        "Nahversorgung, Sozialwirtschaft und zivile Sicherheit",
+        "Nahversorgung, Sozialwirtschaft und Zivilgesellschaft",
+        "Proximity, social economy and civil society",
+    ),
+    "retail": ("Einzelhandel",),
+    "textiles": ("Textilien", "Textilwirtschaft"),
+    "tourism": ("Tourismus",),
 }
 MAX_ECOSYSTEMS = 3
 

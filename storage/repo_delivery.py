@@ -65,6 +65,25 @@ async def mark_update_failed(session: AsyncSession, *, update_id: int, now: date
     )
 
 
+async def mark_updates_dropped(
+    session: AsyncSession, *, update_ids: Collection[int], now: datetime
+) -> int:
+    """Updates dropped unhandled (a flooding chat): marked handled in one statement, their
+    payload dropped, so a restart does not run them; how many rows changed."""
+    if not update_ids:
+        return 0
+    result = await session.execute(
+        update(InboxUpdate)
+        .where(
+            InboxUpdate.update_id.in_(list(update_ids)),  # type: ignore[attr-defined]
+            InboxUpdate.handled_at.is_(None),  # type: ignore[union-attr]
+        )
+        .values(handled_at=now, payload=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
 async def unhandled_updates(session: AsyncSession) -> list[dict[str, Any]]:
     """Payloads of updates received but not handled (a crash), oldest first."""
     rows = await session.execute(

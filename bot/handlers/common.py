@@ -145,9 +145,15 @@ async def on_error(update: object, context: Context) -> None:
         text = _(
             "Sorry, something went wrong on my side. Nothing you saved is lost; please try again."
         )
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        # Stop the button's spinner. The handler may have answered the query already (and
+        # failed afterwards): Telegram refuses a second answer, which must not keep the
+        # apology from being sent.
+        try:
             await update.callback_query.answer()
+        except TelegramError as exc:
+            log.debug("callback query not answered again: %s", exc)
+    try:
         await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:
         log.warning("could not tell the user about the error", exc_info=True)

@@ -36,6 +36,15 @@ class Inbox:
             await session.commit()
         return fresh
 
+    async def dropped(self, update_ids: list[int]) -> None:
+        """Updates a flooding chat sent beyond what may wait (``bot.updates``): handled
+        without being run, all in one statement."""
+        async with self.db.session() as session:
+            await repo_delivery.mark_updates_dropped(
+                session, update_ids=update_ids, now=self.clock.now()
+            )
+            await session.commit()
+
     async def unhandled(self) -> list[dict[str, Any]]:
         """Updates received but never handled, oldest first (handle them at start-up)."""
         async with self.db.session() as session:

@@ -4,7 +4,7 @@
 without any network (tests, the interactive shell, the scripted demo, benchmarks). It records
 every call, keeps the bot's view of the messages it sent (including edits and deletions) and
 mimics the Bot API errors the bot has to cope with (flood control, blocked users, "message is
-not modified", ...).
+not modified", a second answer to one callback query, callback data over 64 bytes, ...).
 
 Notes on PTB internals relied upon:
 
@@ -72,6 +72,9 @@ ERR_NO_TEXT = "Bad Request: there is no text in the message to edit"
 ERR_NO_CAPTION = "Bad Request: there is no caption in the message to edit"
 ERR_BUTTON_DATA = "Bad Request: BUTTON_DATA_INVALID"
 ERR_ENTITIES = "Bad Request: can't parse entities: "
+ERR_QUERY_INVALID = (
+    "Bad Request: query is too old and response timeout expired or query ID is invalid"
+)
 
 _TRUE_RESPONSE = b'{"ok":true,"result":true}'
 _FILE_URL_MARKER = "/offline-files/"
@@ -207,6 +210,7 @@ class OfflineRequest(BaseRequest):
     """Answers Bot API requests locally. See the module docstring."""
 
     __slots__ = (
+        "_answered",
         "_blocked",
         "_chats",
         "_commands",
@@ -232,6 +236,7 @@ class OfflineRequest(BaseRequest):
         self._files: dict[str, UploadedFile] = {}
         self._file_counter = itertools.count(1)
         self._pending_updates: list[dict[str, Any]] = []
+        self._answered: set[str] = set()  # callback queries answered (once only, as Telegram)
 
     # ------------------------------------------------------------------ BaseRequest API
     @property
@@ -475,6 +480,8 @@ class OfflineRequest(BaseRequest):
                 if msg is not None:
                     msg.deleted = True
             return True
+        if key == "answercallbackquery":
+            return self._answer_callback_query(params)
         if key == "getme":
             return self.bot_user
         if key == "setmycommands":
@@ -511,8 +518,16 @@ class OfflineRequest(BaseRequest):
                 "status": "member",
                 "user": {"id": params.get("user_id", 0), "is_bot": False, "first_name": "User"},
             }
-        # logOut, close, setWebhook, deleteWebhook, setChatMenuButton, answerCallbackQuery,
-        # sendChatAction, setMyDescription, ... and unknown methods
+        # logOut, close, setWebhook, deleteWebhook, setChatMenuButton, sendChatAction,
+        # setMyDescription, ... and unknown methods
+        return True
+
+    def _answer_callback_query(self, params: dict[str, Any]) -> bool:
+        """Telegram takes one answer per callback query; a second one is refused."""
+        query_id = str(params.get("callback_query_id", ""))
+        if not query_id or query_id in self._answered:
+            raise _ApiError(400, ERR_QUERY_INVALID)
+        self._answered.add(query_id)
         return True
 
     # --- messages -----------------------------------------------------------------

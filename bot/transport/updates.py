@@ -60,7 +60,8 @@ class UpdateFactory:
         first = first_update_id if first_update_id is not None else time.time_ns() // 1000
         self._update_ids = itertools.count(first)
         self._message_ids = itertools.count(1)
-        self._callback_ids = itertools.count(1)
+        # Callback query ids are unique too: Telegram takes one answer per id.
+        self._callback_ids = itertools.count(first)
         self._file_ids = itertools.count(1)
         self._last_text_id: dict[int, int] = {}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,45 @@ def test_cli_import_reports_lines_and_updates_by_id(tmp_path: Path) -> None:
     second = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert "0 new, 1 updated" in second.stderr
     assert second.stdout == first.stdout  # the same invite link
+
+
+def test_cli_imports_and_matches_a_realistic_staff_spreadsheet(tmp_path: Path) -> None:
+    """cxbot import and cxbot match on a German and English spreadsheet as staff send it:
+    every understandable row is taken, refusals and warnings name their lines."""
+    sheet = Path(__file__).resolve().parents[1] / "data" / "staff_registrations.csv"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "CXBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}",
+        "CXBOT_BOT_USERNAME": "cxbot",
+    }
+    run = [sys.executable, "-m", "bot"]
+    imported = subprocess.run(
+        [*run, "import", str(sheet)], capture_output=True, text=True, env=env, cwd=tmp_path,
+        timeout=120,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    invites = imported.stdout.splitlines()
+    assert len(invites) == 35 and invites[0].startswith("r01\thttps://t.me/cxbot?start=imp_")
+    err = imported.stderr
+    assert "35 new, 0 updated (0 already claimed), 7 rejected, 7 warnings" in err
+    for expected in (
+        f"{sheet}:23: warning: more than 3 ecosystems: kept the first three, not textiles",
+        f"{sheet}:26: warning: org_type large can only take part as host: role visitor became host",
+        f"{sheet}:32: warning: unknown ecosystem 'Weltraumbergbau' left out",
+        f"{sheet}:38: country 'Norwegen' is not eligible",
+        f"{sheet}:41: unknown role 'vielleicht'",
+        f"{sheet}:44: available_from is not a date",
+    ):
+        assert expected in err, expected
+    assert err.index(f"{sheet}:23:") < err.index(f"{sheet}:38:")  # by line
+
+    matched = subprocess.run(
+        [*run, "match", str(sheet), "--json", "--today", "2026-11-21"], capture_output=True,
+        text=True, env=env, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert matched.returncode == 0, matched.stderr
+    ranked = {line["id"]: line["matches"] for line in map(json.loads, matched.stdout.splitlines())}
+    assert len(ranked) == 35
+    assert "r02" in [m["id"] for m in ranked["r01"]]  # textiles visitor meets textiles host
+    assert f"{sheet}:40: missing offers" in matched.stderr

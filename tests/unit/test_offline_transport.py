@@ -161,6 +161,47 @@ async def test_realistic_validation_errors(env):
         )
 
 
+async def test_callback_data_over_64_bytes_is_refused_in_sends_and_edits(env):
+    bot, transport = env
+
+    def keyboard(data: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([[InlineKeyboardButton("b", callback_data=data)]])
+
+    sent = await bot.send_message(CHAT, "k", reply_markup=keyboard("d" * 64))  # the limit itself
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
+        await bot.send_message(CHAT, "k", reply_markup=keyboard("ä" * 33))  # 33 chars, 66 bytes
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
+        await bot.edit_message_reply_markup(
+            chat_id=CHAT, message_id=sent.message_id, reply_markup=keyboard("e" * 65)
+        )
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
+        await bot.edit_message_text(
+            "new", chat_id=CHAT, message_id=sent.message_id, reply_markup=keyboard("f" * 65)
+        )
+    stored = transport.message(CHAT, sent.message_id)
+    assert stored.text == "k" and stored.buttons() == [[("b", "d" * 64)]]  # nothing changed
+
+
+async def test_a_callback_query_is_answered_at_most_once(env):
+    bot, transport = env
+    assert await bot.answer_callback_query("q1", text="Saved") is True
+    with pytest.raises(BadRequest, match=r"(?i)query is too old and response timeout expired"):
+        await bot.answer_callback_query("q1")
+    assert await bot.answer_callback_query("q2") is True  # another query is answered as usual
+    failed = [c for c in transport.calls_to("answerCallbackQuery") if c.error]
+    assert [c.params["callback_query_id"] for c in failed] == ["q1"]
+
+
+async def test_update_factories_make_callback_ids_telegram_never_repeats(env):
+    bot, transport = env
+    user = FakeUser(CHAT)
+    first = UpdateFactory(bot, transport).callback(user, "cb:a").callback_query
+    again = UpdateFactory(bot, transport).callback(user, "cb:a").callback_query  # e.g. a restart
+    assert first.id != again.id
+    await first.answer()
+    await again.answer()  # a fresh query: not refused as answered already
+
+
 async def test_send_document_records_file(env):
     bot, transport = env
     msg = await bot.send_document(

@@ -163,3 +163,29 @@ async def test_many_concurrent_writers_all_succeed(db_url: str) -> None:
     assert all(u is not None for u in stored)
     assert peak == 1 if db.serialised else peak > 1
     await db.dispose()
+
+
+async def test_updates_dropped_in_a_flood_are_marked_handled_in_one_statement(
+    db_url: str,
+) -> None:
+    from storage import repo_delivery
+
+    db = await _db(db_url)
+    now = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+    async with db.session() as session:
+        for update_id in range(BIG_ID, BIG_ID + 5):
+            await repo_delivery.record_update(
+                session, update_id=update_id, payload={"update_id": update_id}, now=now
+            )
+        await repo_delivery.claim_update(session, update_id=BIG_ID, now=now)  # handled before
+        await session.commit()
+    async with db.session() as session:
+        dropped = [BIG_ID, BIG_ID + 1, BIG_ID + 2, BIG_ID + 99]  # 99: never recorded
+        changed = await repo_delivery.mark_updates_dropped(session, update_ids=dropped, now=now)
+        assert changed == 2
+        assert await repo_delivery.mark_updates_dropped(session, update_ids=[], now=now) == 0
+        await session.commit()
+    async with db.session() as session:
+        left = await repo_delivery.unhandled_updates(session)
+    assert [p["update_id"] for p in left] == [BIG_ID + 3, BIG_ID + 4]  # a restart runs only these
+    await db.dispose()

@@ -242,6 +242,88 @@ async def test_key_is_chat_then_user(users: list[FakeUser]) -> None:
     assert serial_key(inline) == user.id  # no chat: the user (same id as the private chat)
 
 
+class FloodLog:
+    """A ``Flood`` that records what the processor tells it."""
+
+    def __init__(self) -> None:
+        self.slow_downs: list[int] = []  # update ids that started an episode
+        self.drops: list[list[int]] = []
+
+    async def slow_down(self, update: Update) -> None:
+        self.slow_downs.append(update.update_id)
+
+    async def dropped(self, update_ids: list[int]) -> None:
+        self.drops.append(list(update_ids))
+
+
+async def test_a_flooding_chat_keeps_its_first_updates_and_drops_the_rest_once_per_episode(
+    users: list[FakeUser],
+) -> None:
+    flood = FloodLog()
+    processor = PerChatUpdateProcessor(8, max_waiting=3, flood=flood)
+    handled: list[tuple[int, str]] = []
+
+    async def handler(update: Update, _context: object) -> None:
+        handled.append((update.effective_chat.id, update.effective_message.text))
+        await asyncio.sleep(0.01)
+
+    app, transport = _app(processor, handler)
+    factory = UpdateFactory(app.bot, transport)
+    flooder, calm = users[0], users[1]
+    first = [factory.text(flooder, f"a{i}") for i in range(10)]
+    others = [factory.text(calm, f"b{i}") for i in range(3)]
+    second = [factory.text(flooder, f"c{i}") for i in range(6)]
+    await app.initialize()
+    await app.start()
+    try:
+        for update in [*first, *others]:
+            await app.update_queue.put(update)
+        await asyncio.wait_for(app.update_queue.join(), timeout=20)
+        assert processor.active_keys == 0  # the episode is over
+        for update in second:  # a new flood later: a new episode
+            await app.update_queue.put(update)
+        await asyncio.wait_for(app.update_queue.join(), timeout=20)
+    finally:
+        await app.stop()
+        await app.shutdown()
+
+    mine = [text for chat, text in handled if chat == flooder.id]
+    assert mine == ["a0", "a1", "a2", "c0", "c1", "c2"]  # the first ones, in order
+    assert [text for chat, text in handled if chat == calm.id] == ["b0", "b1", "b2"]
+    assert flood.slow_downs == [first[3].update_id, second[3].update_id]  # once per episode
+    # Reported once each episode has drained, all ids at once.
+    assert flood.drops == [
+        [u.update_id for u in first[3:]],
+        [u.update_id for u in second[3:]],
+    ]
+    assert processor.active_keys == 0
+
+
+async def test_a_flood_never_drops_a_block_or_unblock(users: list[FakeUser]) -> None:
+    flood = FloodLog()
+    processor = PerChatUpdateProcessor(4, max_waiting=1, flood=flood)
+    seen: list[str] = []
+
+    async def handler(update: Update, _context: object) -> None:
+        seen.append("member" if update.my_chat_member else update.effective_message.text)
+        await asyncio.sleep(0.01)
+
+    app, transport = _app(processor, handler)
+    factory = UpdateFactory(app.bot, transport)
+    user = users[0]
+    await app.initialize()  # the bot's own id goes into the chat-member update
+    texts = [factory.text(user, "1"), factory.text(user, "2")]
+    updates = [*texts, factory.chat_member(user, "kicked")]
+    await _run_through_queue(app, updates)
+    assert seen == ["1", "member"]
+    assert len(flood.slow_downs) == 1 and flood.drops == [[updates[1].update_id]]
+
+
+def test_flood_limits_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        PerChatUpdateProcessor(4, max_waiting=0)
+
+
 def test_rejects_non_positive_concurrency() -> None:
     with pytest.raises(ValueError):
         PerChatUpdateProcessor(0)
@@ -267,3 +349,22 @@ async def test_the_bot_runs_updates_of_different_chats_concurrently_in_per_chat_
     assert pool_options(make_settings(url)) == {}
     pg = make_settings("postgresql+asyncpg://db/cx", database_pool_size=4, database_max_overflow=8)
     assert pool_options(pg) == {"pool_size": 4, "max_overflow": 8}
+
+
+async def test_a_flood_still_going_at_shutdown_is_reported(users: list[FakeUser]) -> None:
+    flood = FloodLog()
+    processor = PerChatUpdateProcessor(4, max_waiting=1, flood=flood)
+    transport = OfflineRequest()
+    app, _ = _app(processor, Recorder(lambda _c, _s: 0.0))
+    factory = UpdateFactory(app.bot, transport)
+    gate = asyncio.Event()
+    user = users[0]
+    running = asyncio.create_task(processor.process_update(factory.text(user, "0"), gate.wait()))
+    await asyncio.sleep(0)
+    dropped = factory.text(user, "1")
+    await processor.process_update(dropped, asyncio.sleep(0))
+    assert flood.drops == []  # the episode is not over
+    await processor.shutdown()  # e.g. the bot stops during the flood
+    assert flood.drops == [[dropped.update_id]]
+    gate.set()
+    await running

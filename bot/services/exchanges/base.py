@@ -123,7 +123,8 @@ class ExchangeBase:
     async def _staff(
         self, x: XCtx, partnership_ids: list[int | None], build: Callable[[], list[Reply]]
     ) -> None:
-        x.notices.extend(await self.access.staff_notices(x.unit, partnership_ids, build, x.actor))
+        parties = (x.actor, x.visitor.id, x.host.id)  # not theirs to decide
+        x.notices.extend(await self.access.staff_notices(x.unit, partnership_ids, build, parties))
 
     async def _move(
         self,

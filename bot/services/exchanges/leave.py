@@ -115,7 +115,7 @@ class LeaveMixin(ExchangeBase):
                             history_keyboard(xid or 0),
                         )
                     ],
-                    exclude=user_id,
+                    exclude=(user_id,),
                 )
             )
             x.send()

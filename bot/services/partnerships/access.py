@@ -78,14 +78,15 @@ class StaffAccess:
         unit: Unit,
         partnership_ids: Collection[int | None],
         build: Callable[[], list[Reply]],
-        exclude: int | None = None,
+        exclude: Collection[int | None] = (),
     ) -> list[Notice]:
         """The same item for every staff member of these partnerships, each in their
-        language (``exclude``: the staff member who acted, who sees it in the reply)."""
+        language (``exclude``: the staff member who acted, who sees it in the reply, and
+        staff who are a party to the item, who may not decide it)."""
         ids = [i for i in partnership_ids if i is not None]
         notices = []
         for member in await repo.staff_of(unit.session, partnership_ids=ids):
-            if member.id == exclude:
+            if member.id in exclude:
                 continue
             with use_language(language_of(member)):
                 notices.append(Notice(member.id, build()))

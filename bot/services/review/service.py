@@ -3,7 +3,9 @@ trail. Registrations are decided here; matches, goals and agendas and closing re
 steps of an exchange, decided through the exchanges feature's review access.
 
 Every decision is authorised against the database (staff of the partnership the item
-belongs to, or a super-admin); a refusal is logged.
+belongs to, or a super-admin); a refusal is logged. Nobody decides an item they are a party
+to (their own registration, an exchange in which they visit or host): another member of the
+team or a super-admin does.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
-from bot.i18n import _, language_of, use_language
+from bot.i18n import _, language_of, ngettext, use_language
 from bot.pseudonyms import who
 from bot.services import dialog
 from bot.services.exchanges.access import ExchangeReview
@@ -70,6 +72,7 @@ class Reviews:
                 unit,
                 [profile.partnership_id],
                 lambda: [profile_review_card(partnership, profile)],
+                exclude=(user_id,),  # a staff member's own registration is not theirs to decide
             )
         )
 
@@ -82,6 +85,12 @@ class Reviews:
         ids = set(names) if scope.admin else set(scope.ids)
         profiles = await repo.pending_profiles(unit.session, partnership_ids=ids)
         exchanges = await repo.exchanges_waiting_for(unit.session, partnership_ids=ids)
+        # Their own items are not theirs to decide: counted, not offered.
+        own = sum(1 for u, _p in profiles if u.id == user_id) + sum(
+            1 for ex in exchanges if _party(ex, user_id)
+        )
+        profiles = [(u, p) for u, p in profiles if u.id != user_id]
+        exchanges = [ex for ex in exchanges if not _party(ex, user_id)]
         cards: list[Reply] = [
             profile_review_card(names[p.partnership_id], p)  # type: ignore[index]
             for _u, p in profiles
@@ -91,7 +100,8 @@ class Reviews:
         total = len(cards)
         out = Outcome()
         if not total:
-            return out.add(_("Nothing waits for your validation. Well done!"))
+            out.add(_("Nothing waits for your validation. Well done!"))
+            return self._own_items(out, own)
         out.add(
             _("{count} items wait for your validation, oldest first.").format(count=total)
             if total != 1
@@ -103,6 +113,21 @@ class Reviews:
                 _("…and {count} more. Decide these first, then send /pending again.").format(
                     count=total - PENDING_LIMIT
                 )
+            )
+        return self._own_items(out, own)
+
+    @staticmethod
+    def _own_items(out: Outcome, count: int) -> Outcome:
+        """Say that items of the staff member's own wait for someone else."""
+        if count:
+            out.add(
+                ngettext(
+                    "{count} item of your own waits too; another member of the team or a "
+                    "super-admin decides it.",
+                    "{count} items of your own wait too; another member of the team or a "
+                    "super-admin decides them.",
+                    count,
+                ).format(count=count)
             )
         return out
 
@@ -141,6 +166,8 @@ class Reviews:
             return Outcome(toast=_("This item does not exist any more."))
         if not any(scope.covers(p) for p in owners):
             return self.access.refuse(user_id, f"reject {kind}", item)
+        if _party(found, user_id):
+            return _refuse_own(user_id, f"reject {kind}", found)
         user = await repo.get_or_add_user(unit.session, user_id=user_id)
         dialog.ask(user, REASON, {"kind": kind, "id": item}, STATES)
         return Outcome().add(
@@ -165,9 +192,11 @@ class Reviews:
         owners, found = await self._owners(unit, kind, item)
         if found is None:
             return Decided(Outcome(toast=_("This item does not exist any more.")))
+        action = f"{'approve' if approve else 'reject'} {kind}"
         if not any(scope.covers(p) for p in owners):
-            action = f"{'approve' if approve else 'reject'} {kind}"
             return Decided(self.access.refuse(user_id, action, item))
+        if _party(found, user_id):
+            return Decided(_refuse_own(user_id, action, found))
         user = await repo.get_user(unit.session, user_id=user_id)
         if user is not None and user.state == REASON:
             dialog.resume(user)
@@ -260,6 +289,31 @@ class Reviews:
         if not (scope.covers(ex.visitor_partnership_id) or scope.covers(ex.host_partnership_id)):
             return self.access.refuse(user_id, "history", exchange_id)
         return Outcome().add(await self.exchanges.history_text(unit, ex))
+
+
+def _party(item: Profile | Exchange, user_id: int) -> bool:
+    """Whether the user is a party to the item: their own registration, or an exchange in
+    which they visit or host."""
+    if isinstance(item, Profile):
+        return item.user_id == user_id
+    return user_id in (item.visitor_id, item.host_id)
+
+
+def _refuse_own(user_id: int, action: str, item: Profile | Exchange) -> Outcome:
+    """Refuse a decision on the staff member's own item, and log it."""
+    if isinstance(item, Profile):
+        log.warning("refused %r on their own registration by user %s", action, user_id)
+        text = _(
+            "This is your own registration, so you cannot decide it. Another member of the "
+            "partnership's team or a super-admin will."
+        )
+    else:
+        log.warning("refused %r on exchange %s, a party to it, by %s", action, item.id, user_id)
+        text = _(
+            "You take part in this exchange, so you cannot decide on it. Another member of "
+            "the partnership's team or a super-admin will."
+        )
+    return Outcome(toast=text, alert=True)
 
 
 def _int(value: object) -> int:
