@@ -16,19 +16,20 @@ from telegram.ext import (
 
 from bot.context import Context
 from bot.handlers.unit import use_case
-from bot.i18n import N_, SUPPORTED, _, use_language
+from bot.i18n import N_, SUPPORTED, _, current_language, use_language
 from bot.pseudonyms import who
 from bot.services.ui import Outcome
 from bot.services.unit import Unit
 
 log = logging.getLogger(__name__)
 
-# The command menu, in the order Telegram shows it.
+# The command menu, in the order Telegram shows it. Everybody's (the default menu of each
+# language); /event joins it in the chats of people at an event and of staff.
+EVENT_COMMAND = ("event", N_("Your event: meetings and proposals"))
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Register or continue")),
     ("matches", N_("Your proposed partners")),
     ("exchange", N_("Your exchange and its next step")),
-    ("event", N_("Your event: meetings and proposals")),
     ("profile", N_("Show and edit your profile")),
     ("pause", N_("Take a break from matching")),
     ("resume", N_("Take part in matching again")),
@@ -52,10 +53,13 @@ STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def bot_commands(lang: str, staff: bool = False) -> list[BotCommand]:
-    """The command menu in ``lang`` (with the staff commands for staff)."""
+def bot_commands(lang: str, staff: bool = False, attendee: bool = False) -> list[BotCommand]:
+    """The command menu in ``lang``: with /event for people at an event, and the staff
+    commands (and /event) for staff."""
     with use_language(lang):
         commands = [BotCommand(name, _(desc)) for name, desc in COMMANDS]
+        if staff or attendee:
+            commands.insert(3, BotCommand(EVENT_COMMAND[0], _(EVENT_COMMAND[1])))
         if staff:
             commands[2:2] = [BotCommand(name, _(desc)) for name, desc in STAFF_COMMANDS]
         return commands
@@ -69,10 +73,12 @@ async def set_command_menus(app: Application) -> None:
 
 
 async def refresh_chat_menu(context: Context, unit: Unit, chat_id: int, lang: str) -> None:
-    """After the commit, set the menu of one private chat: in the chosen language, with the
-    staff commands for staff."""
-    staff = await context.services.access.is_staff(unit, chat_id)
-    commands = bot_commands(lang, staff)
+    """After the commit, set the menu of one private chat: in the chosen language, fitting
+    the person (staff commands for staff, /event for someone at an event)."""
+    services = context.services
+    staff = await services.access.is_staff(unit, chat_id)
+    attendee = await services.events.is_attendee(unit, chat_id)
+    commands = bot_commands(lang, staff, attendee)
 
     async def set_menu() -> None:
         try:
@@ -85,13 +91,17 @@ async def refresh_chat_menu(context: Context, unit: Unit, chat_id: int, lang: st
 
 @use_case
 async def help_command(update: Update, context: Context, unit: Unit) -> Outcome:
-    """/help: what the bot can do."""
+    """/help: what this person can do (and their command menu, brought up to date)."""
     user_id = update.effective_user.id
-    out = await context.services.onboarding.help(unit, user_id)
-    staff = await context.services.partnerships.help_for(unit, user_id)
+    services = context.services
+    registered = await services.onboarding.is_registered(unit, user_id)
+    attendee = await services.events.is_attendee(unit, user_id)
+    text = services.onboarding.help_text(registered, attendee)
+    staff = await services.partnerships.help_for(unit, user_id)
     if staff:
-        out.replies[-1].text += "\n\n" + staff
-    return out
+        text += "\n\n" + staff
+    await refresh_chat_menu(context, unit, update.effective_chat.id, current_language())
+    return Outcome().add(text)
 
 
 @use_case

@@ -177,6 +177,8 @@ async def start(update: Update, context: Context, unit: Unit) -> Outcome:
                 unit, user.id, None, user.username, user.language_code
             )
             out.replies.extend(more.replies)
+        else:  # at an event now: /event joins the command menu
+            await refresh_chat_menu(context, unit, update.effective_chat.id, current_language())
         return out
     state = await services.account.state_of(unit, user.id)
     if raw is None and state in events_access.RESUMED:

@@ -95,3 +95,63 @@ async def test_invite_links_use_the_bot_username_from_telegram(
     assert "https://t.me/cxbot_offline_bot?start=p_tex" in r.text
     await bot.stop()
     assert bot.errors == []
+
+
+async def test_a_paused_registration_waits_for_start_instead_of_insisting(
+    bot: BotDriver, anna: FakeUser
+) -> None:
+    await bot.send(anna, "/start")
+    await bot.choose(anna, "consent", "yes")
+    old_message, old_data = bot.find_button(anna, "Visitor")
+    r = await bot.send(anna, "/cancel")
+    assert "Registration paused" in r.text
+    r = await bot.send(anna, "I want to be a visitor")
+    assert "Registration paused" in r.text and "Please use the buttons" not in r.text
+    r = await bot.process(anna, bot.updates.callback(anna, old_data, old_message.message_id))
+    assert r.toasts == ["Your registration is paused. Send /start to continue."]
+    r = await bot.send(anna, "/start")
+    assert "continue where you stopped" in r.text and "What is your role" in r.text
+    await bot.choose(anna, "role", "visitor")  # the new question's buttons work again
+    assert "What kind of organisation" in bot.transport.last_message(anna.id).text
+
+
+async def test_completing_the_registration_names_the_next_step(
+    bot: BotDriver, jonas: FakeUser
+) -> None:
+    await register(bot, jonas, confirm=False)
+    r = await bot.choose(jonas, "summary", "ok")
+    assert "Als Nächstes: Senden Sie /matches" in r.text
+
+
+async def test_help_and_the_menu_fit_the_person(
+    db_url: str,
+    clock,
+    anna: FakeUser,  # type: ignore[no-untyped-def]
+) -> None:
+    bot = await BotDriver.start(make_settings(db_url), clock=clock)
+
+    def menu(user: FakeUser) -> list[str]:
+        from telegram import BotCommandScopeChat
+
+        scope = BotCommandScopeChat(user.id).to_dict()
+        return [c["command"] for c in bot.transport.commands(scope, "")]
+
+    newcomer = FakeUser(id=6_600, language_code="en")
+    r = await bot.send(newcomer, "/help")
+    assert "/start" in r.text and "/matches" not in r.text and "/event" not in r.text
+    await register(bot, anna)
+    r = await bot.send(anna, "/help")
+    assert "/matches" in r.text and "/event" not in r.text and "/pending" not in r.text
+    assert "matches" in menu(anna) and "event" not in menu(anna)
+    assert all(c["command"] != "event" for c in bot.transport.commands(None, "en"))
+    pid = await make_partnership(bot, "tex", "Textiles Europe", staff=(STAFF,))
+    code = await make_event(bot, pid)
+    await bot.send(anna, f"/start ev_{code}")
+    assert "event" in menu(anna)
+    r = await bot.send(anna, "/help")
+    assert "/event" in r.text
+    r = await bot.send(STAFF, "/help")
+    assert "/pending" in r.text and "/newevent" in r.text
+    assert {"pending", "event", "broadcast"} <= set(menu(STAFF))
+    await bot.stop()
+    assert bot.errors == []

@@ -453,6 +453,11 @@ class MeetingsMixin(EventsBase):
 
     # ----------------------------------------------------------------- the attendee's /event
 
+    @staticmethod
+    async def is_attendee(unit: Unit, user_id: int) -> bool:
+        """Whether the user joined any event."""
+        return bool(await repo_events.events_of_attendee(unit.session, user_id=user_id))
+
     async def attendee_overview(self, unit: Unit, user_id: int) -> list[Reply]:
         """``/event`` for an attendee: their events, agreed meetings, more proposals."""
         session = unit.session

@@ -388,7 +388,16 @@ class AnswersMixin(Flow):
         if p.partnership_id is None:
             p.review = Review.APPROVED
             ctx.out.completed = True
-            ctx.out.add(thanks + "\n\n" + self.help_text(registered=True))
+            ctx.out.add(
+                thanks
+                + "\n\n"
+                + _(
+                    "Next: send /matches to see the organisations that fit you best. I will "
+                    "also tell you when someone new fits you."
+                )
+                + "\n\n"
+                + self.help_text(registered=True)
+            )
             return
         p.review = Review.PENDING
         ctx.out.submitted = True

@@ -46,6 +46,7 @@ CHAINED = {"country": "city", "available_from": "available_to"}
 EDIT_TARGET = {"availability": "available_from"}  # edit-menu field → first step
 PENDING_START = "from"  # state data: the new start of the availability, stored with its end
 MONTH_BUTTONS = 6
+PAUSED = "paused"  # state_data flag: /cancel set the registration aside until /start
 MISSING = "missing"  # return target: the next unanswered step (after an event's quick sign-up)
 CHECK = "✅"
 
@@ -180,6 +181,10 @@ class Flow:
     def _stale(self, unit: Unit, user: User, profile: Profile | None, data: str) -> Outcome:
         if user.state_data.get("last") == data:
             return Outcome(toast=_("Already noted."))
+        if user.state_data.get(PAUSED):
+            return Outcome(
+                toast=_("Your registration is paused. Send /start to continue."), alert=True
+            )
         out = Outcome(toast=_("That button belongs to an earlier question."))
         if user.state in (IDLE, DECLINED) or (profile is None and user.state != CONSENT):
             return out
@@ -548,18 +553,23 @@ class Flow:
         ctx.out.submitted = True
         return " " + _("I have sent your profile to your partnership for validation again.")
 
-    def help_text(self, registered: bool) -> str:
-        """What the user can do now."""
+    def help_text(self, registered: bool, attendee: bool = False) -> str:
+        """What the user can do now: the matching's commands once registered, the event's
+        for someone who joined one."""
         lines = [_("Here is what I can do:")]
         if not registered:
             lines.append(_("/start: register or continue your registration"))
+        else:
+            lines += [
+                _("/matches: your proposed partners"),
+                _("/exchange: your exchange: dates, goals and agenda, report"),
+                _("/profile: show and edit your profile"),
+                _("/pause: take a break from matching"),
+                _("/resume: take part in matching again"),
+            ]
+        if attendee:
+            lines.append(_("/event: your event: meetings and proposals"))
         lines += [
-            _("/matches: your proposed partners"),
-            _("/exchange: your exchange: dates, goals and agenda, report"),
-            _("/event: your event: meetings and proposals"),
-            _("/profile: show and edit your profile"),
-            _("/pause: take a break from matching"),
-            _("/resume: take part in matching again"),
             _("/language: English or Deutsch"),
             _("/privacy: what I store and why"),
             _("/mydata: download all your data"),

@@ -14,7 +14,7 @@ from bot.services.events.access import DONE as EVENT_SIGNUP_DONE
 from bot.services.onboarding import callbacks
 from bot.services.onboarding.access import CONSENT, EDIT_MENU, IDLE, STEPS, SUMMARY
 from bot.services.onboarding.answers import TEXT_FIELDS, TEXT_FIELDS_MULTI, AnswersMixin
-from bot.services.onboarding.flow import EDIT_TARGET, MISSING, Ctx
+from bot.services.onboarding.flow import EDIT_TARGET, MISSING, PAUSED, Ctx
 from bot.services.profile_text import InputError, parse_email
 from bot.services.ui import Outcome, esc, stale_button
 from bot.services.unit import Unit
@@ -87,6 +87,7 @@ class Onboarding(AnswersMixin):
             )
         else:
             out.add(_("Welcome back! Let's continue where you stopped."))
+            user.state_data = {k: v for k, v in user.state_data.items() if k != PAUSED}
             self._bump(user)
             out.replies.append(self._prompt(ctx))
         return out
@@ -96,6 +97,8 @@ class Onboarding(AnswersMixin):
         ctx = await self._load(unit, user_id)
         if ctx is None:
             return self._not_started()
+        if ctx.user.state_data.get(PAUSED):
+            return ctx.out.add(self._paused_text())
         state = ctx.user.state
         try:
             if state in TEXT_FIELDS or state in TEXT_FIELDS_MULTI:
@@ -132,6 +135,8 @@ class Onboarding(AnswersMixin):
                 + self.help_text(registered=True)
             )
             return ctx.out
+        if ctx.user.state_data.get(PAUSED):
+            return ctx.out.add(self._paused_text())
         prefix = (
             _("I can only read text here. Please type your answer.")
             if ctx.user.state in _TYPED_STEPS
@@ -189,14 +194,18 @@ class Onboarding(AnswersMixin):
             self._bump(user)
             ctx.out.add(_("Editing cancelled. Your profile is unchanged."))
         else:
+            # The open question is set aside: typing or an old button does not answer it.
+            user.state_data = {**user.state_data, PAUSED: True}
             self._bump(user)
-            ctx.out.add(
-                _(
-                    "Registration paused. Everything you entered so far is saved. "
-                    "Send /start to continue where you left off."
-                )
-            )
+            ctx.out.add(self._paused_text())
         return ctx.out
+
+    @staticmethod
+    def _paused_text() -> str:
+        return _(
+            "Registration paused. Everything you entered so far is saved. "
+            "Send /start to continue where you left off."
+        )
 
     # ----------------------------------------------------------------- /profile
 
@@ -242,8 +251,7 @@ class Onboarding(AnswersMixin):
 
     # ----------------------------------------------------------------- help
 
-    async def help(self, unit: Unit, user_id: int) -> Outcome:
-        """``/help``: the command list fitting where the user is."""
-        ctx = await self._load(unit, user_id)
-        registered = ctx is not None and ctx.profile.completed_at is not None
-        return Outcome().add(self.help_text(registered))
+    async def is_registered(self, unit: Unit, user_id: int) -> bool:
+        """Whether the user has completed the registration."""
+        _user, profile = await repo.get_user_and_profile(unit.session, user_id=user_id)
+        return profile is not None and profile.completed_at is not None
