@@ -18,12 +18,13 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date as _babel_format_date
+from babel.dates import format_interval as _babel_format_interval
 from babel.dates import format_skeleton as _babel_format_skeleton
 from babel.dates import format_time as _babel_format_time
 from babel.lists import format_list as _babel_format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 
 from bot import geo
@@ -137,9 +138,40 @@ def format_month(value: date, lang: str | None = None) -> str:
 
 
 def format_time(value: datetime, lang: str | None = None) -> str:
-    """A clock time the way the reader writes it (``14:20`` in both languages)."""
+    """A clock time the way the reader writes it: ``14:20``, in German ``14:20 Uhr``."""
     lang = lang or _current.get()
-    return _babel_format_time(value, format="HH:mm", locale=_DATE_LOCALES.get(lang, lang))
+    shown = _babel_format_time(value, format="HH:mm", locale=_DATE_LOCALES.get(lang, lang))
+    return shown + "\u00a0Uhr" if lang == "de" else shown
+
+
+# Date ranges: "3–7 May 2027" in English, "03.–07.05.2027" in German (GLOSSARY).
+_RANGE_SKELETONS = {"en": "yMMMd", "de": "yMd"}
+
+
+def format_date_range(start: date, end: date, lang: str | None = None) -> str:
+    """A range of days written once, the way the reader writes it (Babel's intervals)."""
+    lang = lang or _current.get()
+    if start == end:
+        return format_date(start, lang)
+    skeleton = _RANGE_SKELETONS.get(lang, "yMMMd")
+    shown = _babel_format_interval(start, end, skeleton, locale=_DATE_LOCALES.get(lang, lang))
+    return shown.replace("\u2009", " ")  # Babel's thin spaces around the dash
+
+
+# Whole euros: "€1,100" in English, "1.100 €" in German.
+_MONEY_PATTERNS = {"en": "¤#,##0", "de": "#,##0\u00a0¤"}
+
+
+def format_money(amount: int | float, lang: str | None = None) -> str:
+    """An amount of euros, without cents, the way the reader writes it."""
+    lang = lang or _current.get()
+    return format_currency(
+        amount,
+        "EUR",
+        format=_MONEY_PATTERNS.get(lang, "¤#,##0"),
+        locale=_DATE_LOCALES.get(lang, lang),
+        currency_digits=False,
+    )
 
 
 def format_number(value: int | float, lang: str | None = None) -> str:
@@ -164,11 +196,13 @@ def language_name(iso: str, lang: str | None = None) -> str:
     return name[:1].upper() + name[1:]
 
 
-def format_list(items: list[str], lang: str | None = None) -> str:
-    """Items joined the way the reader writes a list ("A, B and C" / "A, B und C"), in the
-    order given."""
+def format_list(items: list[str], lang: str | None = None, style: str = "standard") -> str:
+    """Items joined the way the reader writes a list ("A, B and C" / "A, B und C"; with
+    ``style="or"``: "A, B or C" / "A, B oder C"), in the order given."""
     lang = lang or _current.get()
-    return _babel_format_list(items, locale=_DATE_LOCALES.get(lang, lang))
+    if not items:
+        return ""
+    return _babel_format_list(items, style=style, locale=_DATE_LOCALES.get(lang, lang))
 
 
 def sort_key(text: str, lang: str | None = None) -> tuple[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain import ECOSYSTEMS
-from bot.i18n import _, format_date, language_name, use_language
+from bot.i18n import _, format_date, format_list, language_name, use_language
 from bot.matching.engine import Reasons
 from bot.matching.vocabulary import Vocabulary
 
@@ -15,7 +15,7 @@ def explain(
     ``exchange`` (a meeting at an event) nobody visits anybody: no dates, no direction."""
 
     def concepts(ids: tuple[str, ...]) -> str:
-        return ", ".join(vocabulary.label(c, lang) for c in ids)
+        return format_list([vocabulary.label(c, lang) for c in ids], lang)
 
     with use_language(lang):
         lines: list[str] = []
@@ -41,13 +41,15 @@ def explain(
         if reasons.shared_ecosystems:
             lines.append(
                 _("Shared ecosystems: {ecosystems}").format(
-                    ecosystems=", ".join(_(ECOSYSTEMS[e]) for e in reasons.shared_ecosystems)
+                    ecosystems=format_list([_(ECOSYSTEMS[e]) for e in reasons.shared_ecosystems])
                 )
             )
         if reasons.shared_languages:
             lines.append(
                 _("Common languages: {languages}").format(
-                    languages=", ".join(language_name(c, lang) for c in reasons.shared_languages)
+                    languages=format_list(
+                        [language_name(c, lang) for c in reasons.shared_languages]
+                    )
                 )
             )
         if reasons.window is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain import ECOSYSTEMS, ORG_TYPE_LABELS, ROLE_SHORT
-from bot.i18n import N_, _, country_name, format_date, language_name
+from bot.i18n import N_, _, country_name, format_date, format_date_range, format_list, language_name
 from bot.services.ui import esc
 from storage.models import Profile
 
@@ -40,12 +40,12 @@ def field_value(profile: Profile, key: str, partnerships: dict[int, str] | None 
         return esc(country_name(profile.country)) if profile.country else none
     if key == "ecosystems":
         names = [_(ECOSYSTEMS[s]) for s in profile.ecosystems if s in ECOSYSTEMS]
-        return esc(", ".join(names)) if names else none
+        return esc(format_list(names)) if names else none
     if key == "languages":
-        return esc(", ".join(language_name(c) for c in profile.languages)) or none
+        return esc(format_list([language_name(c) for c in profile.languages])) or none
     if key == "availability":
         if profile.available_from and profile.available_to:
-            return f"{format_date(profile.available_from)} – {format_date(profile.available_to)}"
+            return format_date_range(profile.available_from, profile.available_to)
         if profile.available_from:
             return format_date(profile.available_from) + " – …"
         return none

@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from bot.domain import MAX_MONTHS_AHEAD
 from bot.geo import CountryMatch
-from bot.i18n import _, country_name, current_language, format_date, sort_key
+from bot.i18n import _, country_name, current_language, format_date, format_list, sort_key
 from bot.services.ui import esc
 
 
@@ -26,7 +26,7 @@ def country_problem(text: str, match: CountryMatch, eligible: tuple[str, ...]) -
     suggestions when there are some)."""
     if match.code:
         lang = current_language()
-        names = ", ".join(
+        names = format_list(
             sorted((country_name(c) for c in eligible), key=lambda n: sort_key(n, lang))
         )
         return _(
@@ -36,7 +36,7 @@ def country_problem(text: str, match: CountryMatch, eligible: tuple[str, ...]) -
     message = _("I don't know the country “{text}”.").format(text=esc(text.strip()[:60]))
     if match.suggestions:
         message += " " + _("Did you mean {countries}?").format(
-            countries=esc(", ".join(country_name(c) for c in match.suggestions))
+            countries=esc(format_list([country_name(c) for c in match.suggestions], style="or"))
         )
     return message
 

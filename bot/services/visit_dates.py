@@ -125,10 +125,10 @@ def parse_visit_dates(text: str, host_country: str, region: str | None = None) -
         if not MIN_DAYS <= days <= MAX_DAYS:
             raise InputError(
                 _(
-                    "The number of working days must be from {low} to {high}, not {days}. "
+                    "The number of working days must be from {low} to {high}, not {given}. "
                     "For example, “12.4.2027 + 5” is a visit of 5 working days "
                     "starting on 12.4.2027."
-                ).format(low=MIN_DAYS, high=MAX_DAYS, days=days)
+                ).format(low=MIN_DAYS, high=MAX_DAYS, given=days)
             )
         return start, end_after_working_days(start, days, host_country, region)
     if m := _SINGLE.match(raw):

@@ -46,7 +46,7 @@ WORDS = {
         "too_short": "only 2 working days",
         "too_long": "longer than one month",
         "holiday": "10 Jun 2027",
-        "estimate": "Estimated lump sum: EUR 1,100",
+        "estimate": "Estimated lump sum: €1,100",
     },
     "de": {
         "waiting": "wartet auf die Prüfung",
@@ -69,7 +69,7 @@ WORDS = {
         "too_short": "nur 2 Arbeitstage",
         "too_long": "länger als einen Monat",
         "holiday": "10.06.2027",
-        "estimate": "Geschätzte Pauschale: 1.100 EUR",
+        "estimate": "Geschätzte Pauschale: 1.100\u00a0€",
     },
 }
 

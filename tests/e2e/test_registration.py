@@ -63,9 +63,9 @@ async def test_full_registration_in_english(any_db_bot: BotDriver, anna: FakeUse
         "Textilwerk Augsburg GmbH",
         "Germany",
         "München",
-        "Digital, Textiles",
-        "English, German",
-        "1 Mar 2027 – 30 Jun 2027",
+        "Digital and Textiles",
+        "German and English",  # in the order chosen
+        "1 Mar – 30 Jun 2027",
         "Anna@example.org",
     ):
         assert expected in summary, expected
@@ -80,7 +80,7 @@ async def test_full_registration_in_english(any_db_bot: BotDriver, anna: FakeUse
     assert profile.city == "München" and profile.city_geoname_id is not None
     assert abs(profile.latitude - 48.14) < 0.1
     assert profile.ecosystems == ["digital", "textiles"]
-    assert profile.languages == ["en", "de"]
+    assert profile.languages == ["de", "en"]  # in the order chosen (German pressed first)
     assert (profile.available_from, profile.available_to) == (date(2027, 3, 1), date(2027, 6, 30))
     assert profile.email == "Anna@example.org"
 

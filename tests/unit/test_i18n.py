@@ -52,9 +52,11 @@ def test_placeholders_and_tags_match(lang: str) -> None:
     for m in _messages(lang):
         ids = m.id if isinstance(m.id, tuple) else (m.id,)
         strings = m.string if isinstance(m.string, tuple) else (m.string,)
-        for s in strings:
+        for i, s in enumerate(strings):
+            # The singular may say "one" in words; every other form has the plural's.
+            source = ids[0] if i == 0 else ids[-1]
             for pattern in (PLACEHOLDER, TAG):
-                if Counter(pattern.findall(ids[0])) != Counter(pattern.findall(s)):
+                if Counter(pattern.findall(source)) != Counter(pattern.findall(s)):
                     bad.append((m.id, s))
     assert bad == []
 
@@ -72,6 +74,40 @@ def test_catalog_is_in_sync_with_the_code(tmp_path: Path) -> None:
     for lang in ("en", "de"):
         have = {m.id for m in _messages(lang)}
         assert wanted - have == set(), f"{lang} catalog lacks messages: run scripts/i18n update"
+
+
+# Placeholders that hold how many of something there are: a sentence with one of them needs
+# the singular and the plural ("1 working day", "1 Arbeitstag"), so it must be an ngettext
+# entry. A label followed by its figure ("Signed up: {n}") reads the same for any number.
+COUNTS = re.compile(r"\{(count|n|days|people|attendees|items)\}")
+
+
+def counts_without_plural(messages) -> list[str]:  # type: ignore[no-untyped-def]
+    """Singular messages that put a count into a sentence."""
+    found = []
+    for m in messages:
+        if not m.id or isinstance(m.id, tuple):
+            continue
+        for match in COUNTS.finditer(m.id):
+            if not m.id[: match.start()].rstrip().endswith(":"):
+                found.append(m.id)
+                break
+    return found
+
+
+def test_every_count_in_a_sentence_goes_through_ngettext() -> None:
+    assert counts_without_plural(_messages("en")) == []
+
+
+def test_the_plural_check_can_fail() -> None:
+    from babel.messages.catalog import Message
+
+    messages = [
+        Message("That is only {days} working days."),  # "only 1 working days"
+        Message("Signed up: {n}"),  # a label: fine
+        Message(("{n} working day", "{n} working days")),  # ngettext: fine
+    ]
+    assert counts_without_plural(messages) == ["That is only {days} working days."]
 
 
 def test_language_resolution_order() -> None:

@@ -150,4 +150,4 @@ def test_messages_are_marked_for_translation_with_named_placeholders() -> None:
     assert sum("{" in message for message in found) == 3
     for message in found:
         assert "{}" not in message and "%" not in message
-        message.format(end="E", start="S", low=1, high=40, days=0)  # no other placeholder
+        message.format(end="E", start="S", low=1, high=40, given=0)  # no other placeholder

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.i18n import _, current_language, sort_key
+from bot.i18n import _, current_language, ngettext, sort_key
 from bot.services import charts, event_media
 from bot.services.callbacks import number
 from bot.services.csvfile import csv_bytes
@@ -152,7 +152,11 @@ class AdminMixin(EventsBase):
             raise InputError(_("That date is in the past."))
         if (end - start).days + 1 > MAX_EVENT_DAYS:
             raise InputError(
-                _("An event can last at most {days} days.").format(days=MAX_EVENT_DAYS)
+                ngettext(
+                    "An event can last at most {days} day.",
+                    "An event can last at most {days} days.",
+                    MAX_EVENT_DAYS,
+                ).format(days=MAX_EVENT_DAYS)
             )
         return start, end
 

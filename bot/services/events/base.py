@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import _, format_date
+from bot.i18n import _, format_date_range
 from bot.services import deeplinks
 from bot.services.events.index import Built, EventIndexes
 from bot.services.partnerships.access import Scope, StaffAccess
@@ -61,9 +61,7 @@ class EventsBase:
         return event.starts_on <= self.clock.today() <= event.ends_on
 
     def _when(self, event: Event) -> str:
-        if event.starts_on == event.ends_on:
-            return format_date(event.starts_on)
-        return f"{format_date(event.starts_on)} – {format_date(event.ends_on)}"
+        return format_date_range(event.starts_on, event.ends_on)
 
     def _meeting_point(self, event: Event) -> str:
         return event.meeting_point or _("the registration desk")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import _, language_of, use_language
+from bot.i18n import _, language_of, ngettext, use_language
 from bot.services import deeplinks
 from bot.services.events import callbacks
 from bot.services.events.access import BROADCAST
@@ -72,9 +72,12 @@ class BroadcastMixin(EventsBase):
         user = await repo.get_or_add_user(unit.session, user_id=user_id)
         self._enter(user, BROADCAST, {"event": event.id})
         return Outcome().add(
-            _(
+            ngettext(
+                "Type the message for the {n} attendee of {event}. They receive it with the "
+                "event's name above it. /cancel stops.",
                 "Type the message for the {n} attendees of {event}. They receive it with the "
-                "event's name above it. /cancel stops."
+                "event's name above it. /cancel stops.",
+                signed,
             ).format(n=signed, event=f"<b>{esc(event.name)}</b>")
         )
 
@@ -92,7 +95,13 @@ class BroadcastMixin(EventsBase):
         self._bump(user)
         preview = self._broadcast_message(event, message)
         return Outcome().add(
-            _("This is what {n} attendees will receive:").format(n=signed) + "\n\n" + preview,
+            ngettext(
+                "This is what {n} attendee will receive:",
+                "This is what {n} attendees will receive:",
+                signed,
+            ).format(n=signed)
+            + "\n\n"
+            + preview,
             [
                 [
                     Button("📣 " + _("Send"), callbacks.staff(callbacks.SEND, event.id)),

@@ -7,7 +7,7 @@ import re
 
 from bot import geo
 from bot.domain import LIMITS
-from bot.i18n import _, country_name, current_language, sort_key
+from bot.i18n import _, country_name, current_language, ngettext, sort_key
 from bot.services import deeplinks
 from bot.services.events import callbacks
 from bot.services.events.access import CONSENT, DONE, SIGNUP, STATES
@@ -107,9 +107,11 @@ class SignupMixin(EventsBase):
             # Busy with staff input: leave it; the sign-up can wait for the next scan.
             return [Reply(_("You are signed up for {event}.").format(event=name))]
         self._enter(user, steps[0], {"event": event.id, "steps": steps})
-        intro = _("Welcome to {event}! {count} quick questions and you are in.").format(
-            event=name, count=len(steps)
-        )
+        intro = ngettext(
+            "Welcome to {event}! {count} quick question and you are in.",
+            "Welcome to {event}! {count} quick questions and you are in.",
+            len(steps),
+        ).format(event=name, count=len(steps))
         return [Reply(intro), self._question(user, profile)]
 
     def _consent_prompt(self, user: User, event: Event) -> Reply:

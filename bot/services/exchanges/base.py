@@ -10,7 +10,7 @@ from typing import Any
 from bot import geo
 from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import _, country_name, format_number, language_of, use_language
+from bot.i18n import _, country_name, format_money, format_number, language_of, use_language
 from bot.scheme import estimate_lump_sum
 from bot.services.exchanges.lifecycle import Act
 from bot.services.exchanges.view import buttons, departed_profile
@@ -184,12 +184,12 @@ class ExchangeBase:
         estimate = estimate_lump_sum(ex.working_days or 0, ex.distance_km, cap)
         lines = [
             "💶 "
-            + _("Estimated lump sum: EUR {amount} (an estimate; your partnership decides).").format(
-                amount=format_number(estimate.amount)
+            + _("Estimated lump sum: {amount} (an estimate; your partnership decides).").format(
+                amount=format_money(estimate.amount)
             ),
             "• "
-            + _("Cap for visits to {country}: EUR {cap}").format(
-                country=esc(country_name(host_country)), cap=format_number(cap)
+            + _("Cap for visits to {country}: {cap}").format(
+                country=esc(country_name(host_country)), cap=format_money(cap)
             ),
         ]
         if estimate.distance_km is not None:

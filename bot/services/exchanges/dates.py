@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from babel.dates import format_interval
 
 from bot import regions
-from bot.i18n import _, country_name, current_language, format_date
+from bot.i18n import _, country_name, current_language, format_date, ngettext
 from bot.scheme import check_stay, estimate_lump_sum, holiday_names, holiday_region
 from bot.services.calendar import visit_ics
 from bot.services.exchanges import callbacks
@@ -141,9 +141,12 @@ class DatesMixin(ExchangeBase):
             )
         if stay.too_short:
             raise InputError(
-                _(
+                ngettext(
+                    "That is only {days} working day in {country}; a visit needs at least 3 "
+                    "(weekends and public holidays are not counted).",
                     "That is only {days} working days in {country}; a visit needs at least 3 "
-                    "(weekends and public holidays are not counted)."
+                    "(weekends and public holidays are not counted).",
+                    stay.working_days,
                 ).format(days=stay.working_days, country=self._place(x, region))
                 + holidays
             )

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from bot.domain import ECOSYSTEMS
-from bot.i18n import _, country_name, format_date
+from bot.i18n import _, country_name, format_date, format_list
 from bot.pseudonyms import who
 from bot.services.exchanges.base import ExchangeBase, XCtx
 from bot.services.exchanges.lifecycle import Act
@@ -63,7 +63,7 @@ class ReviewMixin(ExchangeBase):
         ]
         shared = [e for e in vp.ecosystems if e in hp.ecosystems and e in ECOSYSTEMS]
         if shared:
-            lines.append("🏭 " + esc(", ".join(_(ECOSYSTEMS[e]) for e in shared)))
+            lines.append("🏭 " + esc(format_list([_(ECOSYSTEMS[e]) for e in shared])))
         if ex.start_date and ex.end_date:
             lines.append(dates_line(ex))
         if kind == QUALITY:

@@ -3,7 +3,7 @@ and the buttons of each action (built from the lifecycle table)."""
 
 from __future__ import annotations
 
-from bot.i18n import N_, _, format_date, ngettext
+from bot.i18n import N_, _, format_date_range, ngettext
 from bot.services.exchanges import callbacks
 from bot.services.exchanges.lifecycle import Act
 from bot.services.ui import Button, Keyboard, esc
@@ -95,11 +95,8 @@ def dates_line(ex: Exchange) -> str:
     """📅 first – last day (n working days)."""
     assert ex.start_date and ex.end_date
     days = ex.working_days or 0
-    return "📅 " + _("{start} – {end} ({days})").format(
-        start=format_date(ex.start_date),
-        end=format_date(ex.end_date),
-        days=ngettext("{n} working day", "{n} working days", days).format(n=days),
-    )
+    working = ngettext("{n} working day", "{n} working days", days).format(n=days)
+    return f"📅 {format_date_range(ex.start_date, ex.end_date)} ({working})"
 
 
 def buttons(act: Act, ex: Exchange) -> Keyboard:

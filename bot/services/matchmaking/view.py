@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain import ECOSYSTEMS, ORG_TYPE_LABELS
-from bot.i18n import N_, _, country_name, current_language
+from bot.i18n import N_, _, country_name, current_language, format_list
 from bot.matching.engine import NoMatch, Reasons
 from bot.matching.explain import explain
 from bot.matching.vocabulary import Vocabulary
@@ -66,7 +66,7 @@ def card_text(peer: Profile, reasons: Reasons, vocabulary: Vocabulary) -> str:
         f"🏢 <b>{esc(peer.organisation)}</b> · {esc(org_type)}",
         f"📍 {esc(peer.city or '')}, {esc(country_name(peer.country or ''))}",
         f"🧭 {role}",
-        "🏭 " + esc(", ".join(_(ECOSYSTEMS[e]) for e in peer.ecosystems if e in ECOSYSTEMS)),
+        "🏭 " + esc(format_list([_(ECOSYSTEMS[e]) for e in peer.ecosystems if e in ECOSYSTEMS])),
         "",
         "<b>" + esc(_("Offers")) + ":</b> " + esc(peer.offers or ""),
         "<b>" + esc(_("Seeks")) + ":</b> " + esc(peer.seeks or ""),

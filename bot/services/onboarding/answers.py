@@ -19,7 +19,7 @@ from bot.domain import (
     ROLE_LABELS,
     Role,
 )
-from bot.i18n import _, country_name, current_language, format_date, language_name
+from bot.i18n import _, country_name, current_language, format_date, format_list, language_name
 from bot.services import deeplinks
 from bot.services.callbacks import number
 from bot.services.cards import FIELD_LABELS
@@ -309,17 +309,16 @@ class AnswersMixin(Flow):
                     if is_eco
                     else _("Please choose at least one language.")
                 )
-            chosen = (
-                ", ".join(_(ECOSYSTEMS[s]) for s in selected)
+            chosen = format_list(
+                [_(ECOSYSTEMS[s]) for s in selected]
                 if is_eco
-                else ", ".join(language_name(c) for c in selected)
+                else [language_name(c) for c in selected]
             )
-            ordered = [o for o in options if o in selected]
             self._answered(ctx, chosen)
-            if is_eco:
-                p.ecosystems = ordered
+            if is_eco:  # in the order the person chose them (the first counts most)
+                p.ecosystems = list(selected)
             else:
-                p.languages = ordered
+                p.languages = list(selected)
             user.state_data = {k: v for k, v in user.state_data.items() if k != key}
             self._advance(ctx, user.state)
             return

@@ -15,7 +15,7 @@ from datetime import timedelta
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain import ECOSYSTEMS, MAX_ECOSYSTEMS
-from bot.i18n import _, current_language, format_date, sort_key
+from bot.i18n import _, current_language, format_date, format_list, sort_key
 from bot.matching.normalise import normalise
 from bot.pseudonyms import who
 from bot.services import deeplinks, dialog
@@ -83,7 +83,7 @@ class Partnerships:
         return out
 
     def _partnership_text(self, p: Partnership, staff: int) -> str:
-        ecos = ", ".join(_(ECOSYSTEMS[e]) for e in p.ecosystems if e in ECOSYSTEMS) or "—"
+        ecos = format_list([_(ECOSYSTEMS[e]) for e in p.ecosystems if e in ECOSYSTEMS]) or "—"
         lines = [
             f"<b>{esc(p.name)}</b> ({esc(p.slug)})",
             esc(p.description) if p.description else "",

@@ -103,16 +103,20 @@ class Reviews:
             out.add(_("Nothing waits for your validation. Well done!"))
             return self._own_items(out, own)
         out.add(
-            _("{count} items wait for your validation, oldest first.").format(count=total)
-            if total != 1
-            else _("One item waits for your validation.")
+            ngettext(
+                "One item waits for your validation.",
+                "{count} items wait for your validation, oldest first.",
+                total,
+            ).format(count=total)
         )
         out.replies.extend(cards[:PENDING_LIMIT])
         if total > PENDING_LIMIT:
             out.add(
-                _("…and {count} more. Decide these first, then send /pending again.").format(
-                    count=total - PENDING_LIMIT
-                )
+                ngettext(
+                    "…and {count} more. Decide these first, then send /pending again.",
+                    "…and {count} more. Decide these first, then send /pending again.",
+                    total - PENDING_LIMIT,
+                ).format(count=total - PENDING_LIMIT)
             )
         return self._own_items(out, own)
 
