@@ -61,12 +61,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from bot import logs
+
+    logs.configure(verbose)
 
 
 def _run(settings: Settings) -> int:

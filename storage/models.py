@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -515,6 +524,23 @@ class OutboxMessage(SQLModel, table=True):
 
 
 PERSONAL_TABLES["outbox"] = ("chat_id",)
+
+
+class LiveCard(SQLModel, table=True):
+    """A sent message whose buttons still answer something (a proposal card): where it is, so
+    that answering one copy updates every other copy in the chat (``tag`` names the thing,
+    such as ``proposal:42``). Forgotten once answered, and after a few weeks."""
+
+    __tablename__ = "live_card"
+    __table_args__ = (Index("ix_live_card_tag", "chat_id", "tag"),)
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    message_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    tag: str = Field(max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+PERSONAL_TABLES["live_card"] = ("chat_id",)
 
 # Columns that name a user who acted on someone else's data (staff, the other side). They are
 # set to NULL when that user is erased; the rows belong to someone else. (On the user's own

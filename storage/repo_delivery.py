@@ -11,7 +11,7 @@ from sqlalchemy import Text, and_, cast, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import InboxUpdate, OutboxMessage, User
+from storage.models import InboxUpdate, LiveCard, OutboxMessage, User
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -157,16 +157,24 @@ async def claim_messages(
 
 
 async def finish_message(
-    session: AsyncSession, *, message_id: int, now: datetime, error: str | None = None
+    session: AsyncSession,
+    *,
+    message_id: int,
+    now: datetime,
+    error: str | None = None,
+    card: tuple[int, int, str] | None = None,
 ) -> None:
     """The message went out (or, with ``error``, will never go out). Its text is dropped:
-    it names people (an introduction, a staff card), and the row stays only as a record."""
+    it names people (an introduction, a staff card), and the row stays only as a record.
+    ``card``: it was a card whose copies are remembered (``remember_cards``)."""
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
         .values(sent_at=now, error=(error or None) and error[:200], message={})
         .execution_options(synchronize_session=False)
     )
+    if card is not None:
+        await remember_cards(session, cards=[card], now=now)
 
 
 async def retry_message(
@@ -244,3 +252,49 @@ async def unreachable(session: AsyncSession, *, user_ids: Collection[int]) -> se
         )
     )
     return set(rows.scalars())
+
+
+# --------------------------------------------------------------------- live cards
+
+
+async def remember_cards(
+    session: AsyncSession, *, cards: Collection[tuple[int, int, str]], now: datetime
+) -> None:
+    """Record sent messages whose buttons still answer something: (chat, message, tag)."""
+    if not cards:
+        return
+    statement = (
+        _insert(session, LiveCard)
+        .values(
+            [{"chat_id": c, "message_id": m, "tag": t[:40], "created_at": now} for c, m, t in cards]
+        )
+        .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
+    )
+    await session.execute(statement)
+
+
+async def take_cards(session: AsyncSession, *, chat_id: int, tag: str) -> list[int]:
+    """The messages in the chat that show ``tag``, forgotten now (their buttons are being
+    replaced), oldest first."""
+    rows = await session.execute(
+        select(LiveCard.message_id)
+        .where(LiveCard.chat_id == chat_id, LiveCard.tag == tag)
+        .order_by(LiveCard.message_id)
+    )
+    ids = list(rows.scalars())
+    if ids:
+        await session.execute(
+            delete(LiveCard).where(
+                LiveCard.chat_id == chat_id,
+                LiveCard.message_id.in_(ids),  # type: ignore[attr-defined]
+            )
+        )
+    return ids
+
+
+async def forget_cards(session: AsyncSession, *, before: datetime) -> int:
+    """Forget cards sent before ``before`` (their proposals have long expired)."""
+    result = await session.execute(
+        delete(LiveCard).where(LiveCard.created_at < before)  # type: ignore[arg-type]
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]

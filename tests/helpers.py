@@ -106,8 +106,12 @@ async def make_partnership(
     ecosystems: tuple[str, ...] = ("textiles",),
     staff: tuple[FakeUser, ...] = (),
 ) -> int:
-    """A partnership with staff, stored directly (the chat flow has its own tests)."""
+    """A partnership with staff, stored directly (the chat flow has its own tests). The staff
+    have opened the bot (as their invitation link makes them do): it can write to them."""
     from storage.models import Partnership, Staff
+
+    for member in staff:
+        bot.transport.meet(member.id)
 
     async with services_of(bot.app).db.session() as session:
         partnership = Partnership(slug=slug, name=name, ecosystems=list(ecosystems))

@@ -26,10 +26,19 @@ def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
 
 
 _ENTITY_TAIL = re.compile(r"&[#\w]{0,8}$")
+# A sentence's full stop right after a name that ends in one ("… Stuttgart e.V.."), not an
+# ellipsis ("..."): the name's dot ends the sentence.
+_DOUBLE_STOP = re.compile(r"(?<=[^\s.])\.(</b>|</i>)?\.(?=[\s<)\"“”»!?,;:]|$)")
+
+
+def tidy(text: str) -> str:
+    """One full stop where a name ending in a dot ("e.V.", "Co.") ends a sentence."""
+    return _DOUBLE_STOP.sub(lambda m: "." + (m.group(1) or ""), text)
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Split at line breaks into chunks Telegram accepts (never inside an HTML entity)."""
+    text = tidy(text)
     if len(text) <= limit:
         return [text]
     chunks: list[str] = []
@@ -56,24 +65,33 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     return chunks
 
 
-async def send_outcome(update: Update, context: Context, out: Outcome) -> None:
-    """Carry out everything the service asked for, in order."""
+Shown = list[tuple[int, int, str]]  # cards sent: (chat, message, tag)
+
+
+async def send_outcome(update: Update, context: Context, out: Outcome) -> Shown:
+    """Carry out everything the service asked for, in order; the cards it sent."""
+    shown: Shown = []
     query = update.callback_query
     if query is not None:
         await query.answer(out.toast, show_alert=out.alert)
     chat = update.effective_chat
     if chat is None:
-        return
+        return shown
     if query is None and out.toast and not out.replies:
         out.add(out.toast)  # a typed message has no button to show a toast on
     bot = context.bot
+    pressed = query.message if query is not None else None
     for reply in out.replies:
+        if reply.message_id is not None:
+            if pressed is None or reply.message_id != pressed.message_id:
+                await _replace(bot, chat.id, reply)
+            continue
         if reply.document is not None:
             await _send_document(bot, chat.id, reply)
             continue
-        if reply.markup_only and (query is None or query.message is None):
+        if reply.markup_only and pressed is None:
             continue  # nothing to change without the pressed message
-        if reply.edit and query is not None and query.message is not None:
+        if reply.edit and query is not None and pressed is not None:
             try:
                 if reply.markup_only:
                     await query.edit_message_reply_markup(markup(reply.keyboard))
@@ -81,6 +99,8 @@ async def send_outcome(update: Update, context: Context, out: Outcome) -> None:
                     await query.edit_message_text(
                         split_text(reply.text)[0], reply_markup=markup(reply.keyboard)
                     )
+                    if reply.tag:
+                        shown.append((chat.id, pressed.message_id, reply.tag))
                 continue
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
@@ -88,18 +108,32 @@ async def send_outcome(update: Update, context: Context, out: Outcome) -> None:
                 log.info("could not edit message, sending a new one: %s", exc)
                 if reply.markup_only:
                     continue
-        chunks = split_text(reply.text)
-        for i, chunk in enumerate(chunks):
-            last = i == len(chunks) - 1
-            await bot.send_message(
-                chat.id, chunk, reply_markup=markup(reply.keyboard) if last else None
-            )
+        sent = await _send_text(bot, chat.id, reply)
+        if reply.tag and sent is not None:
+            shown.append((chat.id, sent, reply.tag))
+    return shown
 
 
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
-    """Deliver one outbox reply, translating Telegram's refusals into the outbox's terms."""
+async def _replace(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """Another copy of a card in the person's chat: its text and buttons replaced. A copy
+    the person deleted, or that already reads so, needs nothing."""
+    assert reply.message_id is not None
     try:
-        await _send(bot, chat_id, reply)
+        await bot.edit_message_text(
+            split_text(reply.text)[0],
+            chat_id,
+            reply.message_id,
+            reply_markup=markup(reply.keyboard),
+        )
+    except BadRequest as exc:
+        log.info("could not update another copy of a card: %s", exc)
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> int | None:
+    """Deliver one outbox reply, translating Telegram's refusals into the outbox's terms;
+    the id of the (last) message sent."""
+    try:
+        return await _send(bot, chat_id, reply)
     except Forbidden as exc:  # blocked, deactivated, kicked
         raise Undeliverable(exc.message, unreachable=True) from exc
     except BadRequest as exc:
@@ -121,25 +155,33 @@ def seconds(value: object) -> float:
     return float(value)  # type: ignore[arg-type]
 
 
-async def _send_document(bot: Bot, chat_id: int, reply: Reply) -> None:
+async def _send_document(bot: Bot, chat_id: int, reply: Reply) -> int:
     doc = reply.document
     assert doc is not None
     caption = split_text(doc.caption, 1024)[0] if doc.caption else None
     media = doc.file_id or InputFile(doc.content, filename=doc.filename)
     keyboard = markup(reply.keyboard)
     if doc.photo:
-        await bot.send_photo(chat_id, media, caption=caption, reply_markup=keyboard)
+        sent = await bot.send_photo(chat_id, media, caption=caption, reply_markup=keyboard)
     else:
-        await bot.send_document(chat_id, media, caption=caption, reply_markup=keyboard)
+        sent = await bot.send_document(chat_id, media, caption=caption, reply_markup=keyboard)
+    return sent.message_id
 
 
-async def _send(bot: Bot, chat_id: int, reply: Reply) -> None:
+async def _send(bot: Bot, chat_id: int, reply: Reply) -> int | None:
     if reply.document is not None:
-        await _send_document(bot, chat_id, reply)
-        return
+        return await _send_document(bot, chat_id, reply)
+    return await _send_text(bot, chat_id, reply)
+
+
+async def _send_text(bot: Bot, chat_id: int, reply: Reply) -> int | None:
+    """Send the reply's text (in chunks when long), its buttons under the last chunk."""
     chunks = split_text(reply.text)
+    last_id = None
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
-        await bot.send_message(
+        sent = await bot.send_message(
             chat_id, chunk, reply_markup=markup(reply.keyboard) if last else None
         )
+        last_id = sent.message_id
+    return last_id

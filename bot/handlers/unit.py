@@ -53,7 +53,10 @@ def use_case(body: Body) -> Handler:
             raise
         try:
             if out is not None:
-                await send_outcome(update, context, out)
+                # Where its cards went is known only now: recorded after the unit, like the
+                # outbox records a message as sent (a crash in between leaves a card live,
+                # and a press on it is answered "already answered").
+                await services.outbox.remember(await send_outcome(update, context, out))
         finally:
             await deliver(context.application, unit.outbox)
             for action in unit.after_commit:

@@ -30,6 +30,7 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)  # then doubling, at most an hour
 MAX_RETRY = timedelta(hours=1)
 KEEP_SENT = timedelta(days=1)  # records of sent rows (their text is dropped when sent)
+KEEP_CARDS = timedelta(days=60)  # where cards are: longer than any proposal stays open
 UNREACHABLE = "unreachable"
 RETRY = "retry"
 
@@ -50,7 +51,7 @@ class TryLater(Exception):
         self.seconds = seconds
 
 
-Send = Callable[[int, Reply], Awaitable[None]]
+Send = Callable[[int, Reply], Awaitable[int | None]]  # the id of the message sent
 
 
 class Outbox:
@@ -93,11 +94,11 @@ class Outbox:
         return (await self._send_rows(send, [row]))[0]
 
     async def forget_old(self) -> int:
-        """Delete rows sent or given up a while ago."""
+        """Delete rows sent or given up a while ago, and cards long past answering."""
+        now = self.clock.now()
         async with self.db.session() as session:
-            count = await repo_delivery.forget_messages(
-                session, before=self.clock.now() - KEEP_SENT
-            )
+            count = await repo_delivery.forget_messages(session, before=now - KEEP_SENT)
+            await repo_delivery.forget_cards(session, before=now - KEEP_CARDS)
             await session.commit()
         return count
 
@@ -131,8 +132,9 @@ class Outbox:
                 await self._finish(row, UNREACHABLE)
                 results.append(UNREACHABLE)
                 continue
+            reply = Reply.from_json(row.message)
             try:
-                await send(row.chat_id, Reply.from_json(row.message))
+                sent = await send(row.chat_id, reply)
             except Undeliverable as exc:
                 log.info("outbox %s: undeliverable: %s", row.id, exc)
                 if exc.unreachable:
@@ -149,7 +151,8 @@ class Outbox:
                 waiting.add(row.chat_id)
                 results.append(await self._retry(row, exc))
                 continue
-            await self._finish(row, None)
+            card = (row.chat_id, sent, reply.tag) if reply.tag and sent is not None else None
+            await self._finish(row, None, card)
             results.append(None)
         return results
 
@@ -172,12 +175,21 @@ class Outbox:
         row.attempts = attempts
         return RETRY
 
-    async def _finish(self, row: OutboxMessage, error: str | None) -> None:
+    async def _finish(
+        self, row: OutboxMessage, error: str | None, card: tuple[int, int, str] | None = None
+    ) -> None:
+        now = self.clock.now()
         await self._record(
             lambda s: repo_delivery.finish_message(
-                s, message_id=row.id or 0, now=self.clock.now(), error=error
+                s, message_id=row.id or 0, now=now, error=error, card=card
             )
         )
+
+    async def remember(self, cards: Sequence[tuple[int, int, str]]) -> None:
+        """Record the cards a reply to the person who acted showed: (chat, message, tag)."""
+        if cards:
+            now = self.clock.now()
+            await self._record(lambda s: repo_delivery.remember_cards(s, cards=cards, now=now))
 
     async def _record(self, change: Callable[..., Awaitable[object]]) -> None:
         async with self.db.session() as session:

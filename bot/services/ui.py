@@ -39,17 +39,24 @@ class Document:
 @dataclass
 class Reply:
     """One message to show. ``edit`` replaces the message whose button was pressed;
-    ``markup_only`` with ``edit`` changes only its buttons."""
+    ``markup_only`` with ``edit`` changes only its buttons; ``message_id`` replaces that
+    message of the person's chat instead (another copy of a card). ``tag`` marks a card
+    whose buttons answer something (``proposal:42``): where it was sent is remembered, so
+    that answering any copy updates them all."""
 
     text: str = ""
     keyboard: Keyboard | None = None
     edit: bool = False
     markup_only: bool = False
     document: Document | None = None
+    tag: str = ""
+    message_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The reply as JSON (an outbox row); edits are not stored, they need the message."""
         data: dict[str, Any] = {"text": self.text}
+        if self.tag:
+            data["tag"] = self.tag
         if self.keyboard:
             data["keyboard"] = [[[b.label, b.data] for b in row] for row in self.keyboard]
         doc = self.document
@@ -78,7 +85,9 @@ class Reply:
                 doc.get("file_id"),
                 bool(doc.get("photo")),
             )
-        return cls(data.get("text", ""), keyboard or None, document=document)
+        return cls(
+            data.get("text", ""), keyboard or None, document=document, tag=data.get("tag", "")
+        )
 
 
 @dataclass

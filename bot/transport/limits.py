@@ -34,7 +34,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from bot.transport.offline import OfflineRequest, _Failure, _normalize_chat_id
+from bot.transport.offline import OfflineRequest, _Failure
+from bot.transport.rules import normalize_chat_id
 
 __all__ = ["LIMITED_METHODS", "TelegramLimits"]
 
@@ -116,7 +117,7 @@ class TelegramLimits(OfflineRequest):
             oldest = self._window[len(self._window) - self.global_per_second]
             wait = oldest + _WINDOW - now
         if chat_id is not None:
-            tokens = self._tokens(_normalize_chat_id(chat_id), now)
+            tokens = self._tokens(normalize_chat_id(chat_id), now)
             if tokens < 1.0:
                 wait = max(wait, (1.0 - tokens) / self.chat_per_second)
         return max(1, math.ceil(wait - 1e-9)) if wait > 0 else 0
@@ -141,7 +142,7 @@ class TelegramLimits(OfflineRequest):
         if key not in LIMITED_METHODS:
             return super()._dispatch(key, params)
         raw_chat = params.get("chat_id")
-        chat_id = None if raw_chat is None else _normalize_chat_id(raw_chat)
+        chat_id = None if raw_chat is None else normalize_chat_id(raw_chat)
         now = self.clock()
         self._expire(now)
         global_full = len(self._window) >= self.global_per_second

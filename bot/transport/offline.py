@@ -4,7 +4,9 @@
 without any network (tests, the interactive shell, the scripted demo, benchmarks). It records
 every call, keeps the bot's view of the messages it sent (including edits and deletions) and
 mimics the Bot API errors the bot has to cope with (flood control, blocked users, "message is
-not modified", a second answer to one callback query, callback data over 64 bytes, ...).
+not modified", a second answer to one callback query, callback data over 64 bytes, markup
+Telegram cannot parse in HTML, MarkdownV2 or Markdown, "chat not found" for a chat that never
+wrote to the bot, ...).
 
 Notes on PTB internals relied upon:
 
@@ -34,7 +36,26 @@ from typing import Any
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
-from bot.transport import telegram_html
+from bot.transport.rules import (
+    ERR_BLOCKED,
+    ERR_CAPTION_TOO_LONG,
+    ERR_CHAT_NOT_FOUND,
+    ERR_EDIT_NOT_FOUND,
+    ERR_NO_CAPTION,
+    ERR_NO_TEXT,
+    ERR_NOT_MODIFIED,
+    ERR_QUERY_INVALID,
+    ERR_TEXT_EMPTY,
+    ERR_TEXT_TOO_LONG,
+    MAX_CAPTION_LENGTH,
+    MAX_TEXT_LENGTH,
+    ApiError,
+    chats_named,
+    check_callback_data,
+    check_text,
+    inline_markup,
+    normalize_chat_id,
+)
 
 __all__ = [
     "DEFAULT_BOT_USER",
@@ -53,28 +74,6 @@ DEFAULT_BOT_USER: dict[str, Any] = {
     "can_read_all_group_messages": False,
     "supports_inline_queries": False,
 }
-
-MAX_TEXT_LENGTH = 4096
-MAX_CAPTION_LENGTH = 1024
-MAX_CALLBACK_DATA_BYTES = 64
-
-ERR_BLOCKED = "Forbidden: bot was blocked by the user"
-ERR_CHAT_NOT_FOUND = "Bad Request: chat not found"
-ERR_EDIT_NOT_FOUND = "Bad Request: message to edit not found"
-ERR_NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup are "
-    "exactly the same as a content and reply markup of the current content of the message"
-)
-ERR_TEXT_EMPTY = "Bad Request: message text is empty"
-ERR_TEXT_TOO_LONG = "Bad Request: message is too long"
-ERR_CAPTION_TOO_LONG = "Bad Request: message caption is too long"
-ERR_NO_TEXT = "Bad Request: there is no text in the message to edit"
-ERR_NO_CAPTION = "Bad Request: there is no caption in the message to edit"
-ERR_BUTTON_DATA = "Bad Request: BUTTON_DATA_INVALID"
-ERR_ENTITIES = "Bad Request: can't parse entities: "
-ERR_QUERY_INVALID = (
-    "Bad Request: query is too old and response timeout expired or query ID is invalid"
-)
 
 _TRUE_RESPONSE = b'{"ok":true,"result":true}'
 _FILE_URL_MARKER = "/offline-files/"
@@ -160,52 +159,6 @@ class _Failure:
     chat_id: int | str | None
 
 
-class _ApiError(Exception):
-    """Internal: turned into an ``{"ok": false}`` response."""
-
-    def __init__(self, code: int, description: str, parameters: dict | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.parameters = parameters
-
-
-def _normalize_chat_id(value: Any) -> int | str:
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _inline_markup(markup: Any) -> dict | None:
-    if isinstance(markup, str):  # only if someone passed raw JSON through api_kwargs
-        try:
-            markup = json.loads(markup)
-        except ValueError:
-            return None
-    if isinstance(markup, dict) and "inline_keyboard" in markup:
-        return markup
-    return None
-
-
-def _check_callback_data(markup: dict) -> None:
-    for row in markup.get("inline_keyboard", ()):
-        for button in row:
-            data = button.get("callback_data")
-            if data is not None and (
-                not data or len(data.encode("utf-8")) > MAX_CALLBACK_DATA_BYTES
-            ):
-                raise _ApiError(400, ERR_BUTTON_DATA)
-
-
 class OfflineRequest(BaseRequest):
     """Answers Bot API requests locally. See the module docstring."""
 
@@ -217,6 +170,7 @@ class OfflineRequest(BaseRequest):
         "_failures",
         "_file_counter",
         "_files",
+        "_met",
         "_next_message_id",
         "_pending_updates",
         "bot_user",
@@ -237,6 +191,7 @@ class OfflineRequest(BaseRequest):
         self._file_counter = itertools.count(1)
         self._pending_updates: list[dict[str, Any]] = []
         self._answered: set[str] = set()  # callback queries answered (once only, as Telegram)
+        self._met: set[int | str] = set()  # chats that wrote to the bot: the only ones it reaches
 
     # ------------------------------------------------------------------ BaseRequest API
     @property
@@ -289,7 +244,7 @@ class OfflineRequest(BaseRequest):
             if failure is not None:
                 self._raise_failure(failure)
             result = self._dispatch(key, params)
-        except _ApiError as exc:
+        except ApiError as exc:
             call.error = exc.description
             self._notify(call)
             payload: dict[str, Any] = {
@@ -319,13 +274,13 @@ class OfflineRequest(BaseRequest):
         return list(self._chats)
 
     def messages(self, chat_id: int) -> list[ChatMessage]:
-        chat = self._chats.get(_normalize_chat_id(chat_id))
+        chat = self._chats.get(normalize_chat_id(chat_id))
         if not chat:
             return []
         return [msg for msg in chat.values() if not msg.deleted]
 
     def last_message(self, chat_id: int) -> ChatMessage | None:
-        chat = self._chats.get(_normalize_chat_id(chat_id))
+        chat = self._chats.get(normalize_chat_id(chat_id))
         if not chat:
             return None
         for msg in reversed(chat.values()):
@@ -334,7 +289,7 @@ class OfflineRequest(BaseRequest):
         return None
 
     def message(self, chat_id: int, message_id: int) -> ChatMessage | None:
-        chat = self._chats.get(_normalize_chat_id(chat_id))
+        chat = self._chats.get(normalize_chat_id(chat_id))
         return chat.get(message_id) if chat else None
 
     def message_dict(self, chat_id: int, message_id: int) -> dict:
@@ -344,13 +299,37 @@ class OfflineRequest(BaseRequest):
         """
         msg = self.message(chat_id, message_id)
         if msg is None:
-            return self._minimal_message(_normalize_chat_id(chat_id), message_id)
+            return self._minimal_message(normalize_chat_id(chat_id), message_id)
         return dict(msg._raw)
 
     def push_update(self, update: dict[str, Any]) -> None:
         """An update for ``getUpdates`` to hand over (Bot API JSON), until an offset
-        confirms it."""
+        confirms it. Its sender has written to the bot: their chat is reachable."""
+        self.meet_in(update)
         self._pending_updates.append(update)
+
+    def meet(self, chat_id: int | str) -> None:
+        """The chat has written to the bot (or opened it): from now on the bot can send to
+        it. As on Telegram, a bot cannot start a conversation: a chat it has never met is
+        "chat not found"."""
+        self._met.add(normalize_chat_id(chat_id))
+
+    def meet_in(self, update: dict[str, Any]) -> None:
+        """Meet the chat and the sender an update (Bot API JSON) comes from."""
+        for kind in ("message", "edited_message", "callback_query", "my_chat_member"):
+            part = update.get(kind)
+            if not isinstance(part, dict):
+                continue
+            for holder in (part, part.get("message")):
+                if not isinstance(holder, dict):
+                    continue
+                for key in ("chat", "from"):
+                    entity = holder.get(key)
+                    if isinstance(entity, dict) and "id" in entity:
+                        self.meet(entity["id"])
+
+    def has_met(self, chat_id: int | str) -> bool:
+        return normalize_chat_id(chat_id) in self._met
 
     @property
     def unconfirmed_updates(self) -> list[dict[str, Any]]:
@@ -358,10 +337,10 @@ class OfflineRequest(BaseRequest):
         return list(self._pending_updates)
 
     def block(self, chat_id: int) -> None:
-        self._blocked.add(_normalize_chat_id(chat_id))
+        self._blocked.add(normalize_chat_id(chat_id))
 
     def unblock(self, chat_id: int) -> None:
-        self._blocked.discard(_normalize_chat_id(chat_id))
+        self._blocked.discard(normalize_chat_id(chat_id))
 
     def fail_next(
         self,
@@ -379,7 +358,7 @@ class OfflineRequest(BaseRequest):
                 kind,
                 retry_after,
                 description,
-                None if chat_id is None else _normalize_chat_id(chat_id),
+                None if chat_id is None else normalize_chat_id(chat_id),
             )
         )
 
@@ -429,7 +408,7 @@ class OfflineRequest(BaseRequest):
         queue = self._failures.get(key)
         if not queue:
             return None
-        chat_id = _normalize_chat_id(params.get("chat_id"))
+        chat_id = normalize_chat_id(params.get("chat_id"))
         for index, failure in enumerate(queue):
             if failure.chat_id is None or failure.chat_id == chat_id:
                 del queue[index]
@@ -440,24 +419,27 @@ class OfflineRequest(BaseRequest):
     def _raise_failure(failure: _Failure) -> None:
         kind = failure.kind
         if kind == "retry_after":
-            raise _ApiError(
+            raise ApiError(
                 429,
                 failure.description or f"Too Many Requests: retry after {failure.retry_after}",
                 {"retry_after": failure.retry_after},
             )
         if kind == "blocked":
-            raise _ApiError(403, failure.description or ERR_BLOCKED)
+            raise ApiError(403, failure.description or ERR_BLOCKED)
         if kind == "bad_request":
-            raise _ApiError(400, failure.description or ERR_CHAT_NOT_FOUND)
+            raise ApiError(400, failure.description or ERR_CHAT_NOT_FOUND)
         if kind == "server":
-            raise _ApiError(500, failure.description or "Internal Server Error")
+            raise ApiError(500, failure.description or "Internal Server Error")
         raise NetworkError(failure.description or "Offline transport: simulated network error")
 
     def _dispatch(self, key: str, params: dict[str, Any]) -> Any:
         if key.startswith(("send", "edit", "copy", "forward")) and self._blocked:
             chat_id = params.get("chat_id")
-            if chat_id is not None and _normalize_chat_id(chat_id) in self._blocked:
-                raise _ApiError(403, ERR_BLOCKED)
+            if chat_id is not None and normalize_chat_id(chat_id) in self._blocked:
+                raise ApiError(403, ERR_BLOCKED)
+        for chat_id in chats_named(params):
+            if normalize_chat_id(chat_id) not in self._met:
+                raise ApiError(400, ERR_CHAT_NOT_FOUND)
 
         if key == "sendmessage":
             return self._send(params, "text")
@@ -498,7 +480,7 @@ class OfflineRequest(BaseRequest):
         if key == "getwebhookinfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         if key == "copymessage":
-            chat_id = _normalize_chat_id(params.get("chat_id"))
+            chat_id = normalize_chat_id(params.get("chat_id"))
             return {"message_id": self._new_message_id(chat_id)}
         if key == "forwardmessage":
             return self._send(params, "forward")
@@ -512,7 +494,7 @@ class OfflineRequest(BaseRequest):
                 "file_path": f"offline-files/{file_id}",
             }
         if key == "getchat":
-            return self._full_chat(_normalize_chat_id(params.get("chat_id")))
+            return self._full_chat(normalize_chat_id(params.get("chat_id")))
         if key == "getchatmember":
             return {
                 "status": "member",
@@ -526,7 +508,7 @@ class OfflineRequest(BaseRequest):
         """Telegram takes one answer per callback query; a second one is refused."""
         query_id = str(params.get("callback_query_id", ""))
         if not query_id or query_id in self._answered:
-            raise _ApiError(400, ERR_QUERY_INVALID)
+            raise ApiError(400, ERR_QUERY_INVALID)
         self._answered.add(query_id)
         return True
 
@@ -587,38 +569,22 @@ class OfflineRequest(BaseRequest):
         _, unique_id = self._file_ids(prefix)
         return UploadedFile(name, "application/octet-stream", b""), ref, unique_id
 
-    def _check_text(self, params: dict[str, Any], name: str, limit: int, error: str) -> str | None:
-        text = params.get(name)
-        if text is None:
-            return None
-        text = str(text)
-        mode = str(params.get("parse_mode") or "").lower()
-        visible = text
-        if mode == "html":  # as Telegram: malformed markup is refused, not shown
-            try:
-                visible = telegram_html.parse(text)
-            except telegram_html.HtmlError as exc:
-                raise _ApiError(400, f"{ERR_ENTITIES}{exc}") from None
-        if _utf16_len(visible) > limit:
-            raise _ApiError(400, error)
-        return text
-
     def _send(self, params: dict[str, Any], kind: str) -> dict[str, Any]:
         if "chat_id" not in params:
-            raise _ApiError(400, "Bad Request: chat_id is empty")
-        chat_id = _normalize_chat_id(params["chat_id"])
-        markup = _inline_markup(params.get("reply_markup"))
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        chat_id = normalize_chat_id(params["chat_id"])
+        markup = inline_markup(params.get("reply_markup"))
         if markup is not None:
-            _check_callback_data(markup)
+            check_callback_data(markup)
 
         text = caption = None
         document = photo = None
         if kind == "text":
-            text = self._check_text(params, "text", MAX_TEXT_LENGTH, ERR_TEXT_TOO_LONG)
+            text = check_text(params, "text", MAX_TEXT_LENGTH, ERR_TEXT_TOO_LONG)
             if not text or not text.strip():
-                raise _ApiError(400, ERR_TEXT_EMPTY)
+                raise ApiError(400, ERR_TEXT_EMPTY)
         else:
-            caption = self._check_text(params, "caption", MAX_CAPTION_LENGTH, ERR_CAPTION_TOO_LONG)
+            caption = check_text(params, "caption", MAX_CAPTION_LENGTH, ERR_CAPTION_TOO_LONG)
 
         message_id = self._new_message_id(chat_id)
         data: dict[str, Any] = {
@@ -731,35 +697,35 @@ class OfflineRequest(BaseRequest):
             return True
         msg = self.message(params.get("chat_id", 0), params.get("message_id", 0))
         if msg is None or msg.deleted:
-            raise _ApiError(400, ERR_EDIT_NOT_FOUND)
-        markup = _inline_markup(params.get("reply_markup"))
+            raise ApiError(400, ERR_EDIT_NOT_FOUND)
+        markup = inline_markup(params.get("reply_markup"))
         if markup is not None:
-            _check_callback_data(markup)
+            check_callback_data(markup)
         raw = msg._raw
 
         if key == "editmessagetext":
             if msg.text is None:
-                raise _ApiError(400, ERR_NO_TEXT)
-            text = self._check_text(params, "text", MAX_TEXT_LENGTH, ERR_TEXT_TOO_LONG)
+                raise ApiError(400, ERR_NO_TEXT)
+            text = check_text(params, "text", MAX_TEXT_LENGTH, ERR_TEXT_TOO_LONG)
             if not text or not text.strip():
-                raise _ApiError(400, ERR_TEXT_EMPTY)
+                raise ApiError(400, ERR_TEXT_EMPTY)
             if text == msg.text and markup == msg.reply_markup:
-                raise _ApiError(400, ERR_NOT_MODIFIED)
+                raise ApiError(400, ERR_NOT_MODIFIED)
             msg.text = text
             raw["text"] = text
         elif key == "editmessagecaption":
             if msg.text is not None:
-                raise _ApiError(400, ERR_NO_CAPTION)
-            caption = self._check_text(params, "caption", MAX_CAPTION_LENGTH, ERR_CAPTION_TOO_LONG)
+                raise ApiError(400, ERR_NO_CAPTION)
+            caption = check_text(params, "caption", MAX_CAPTION_LENGTH, ERR_CAPTION_TOO_LONG)
             if caption == msg.caption and markup == msg.reply_markup:
-                raise _ApiError(400, ERR_NOT_MODIFIED)
+                raise ApiError(400, ERR_NOT_MODIFIED)
             msg.caption = caption
             if caption is None:
                 raw.pop("caption", None)
             else:
                 raw["caption"] = caption
         elif markup == msg.reply_markup:  # editMessageReplyMarkup
-            raise _ApiError(400, ERR_NOT_MODIFIED)
+            raise ApiError(400, ERR_NOT_MODIFIED)
 
         # As in real Telegram: an edit without reply_markup removes the inline keyboard.
         msg.reply_markup = markup

@@ -68,6 +68,7 @@ class UpdateFactory:
     # ------------------------------------------------------------------ building blocks
     def _update(self, **payload: Any) -> Update:
         data = {"update_id": next(self._update_ids), **payload}
+        self.transport.meet_in(data)  # whoever writes to the bot can be written to
         return Update.de_json(data, self.bot)
 
     def _message(self, user: FakeUser, **content: Any) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from storage.models import (
     Exchange,
     ExchangeEvent,
     ImportedProfile,
+    LiveCard,
     Phase,
     Profile,
     Proposal,
@@ -97,7 +98,10 @@ async def _fill_every_column(bot: BotDriver, anna: FakeUser, rita: FakeUser) -> 
             session.add(User(id=uid, consent="given", state="idle"))
         await session.flush()
         session.add(Profile(user_id=before, reviewed_by=anna.id, review="approved"))
-        session.add(Proposal(a_id=before, b_id=anna.id, a_status="shown", b_status="shown"))
+        proposal = Proposal(a_id=before, b_id=anna.id, a_status="shown", b_status="shown")
+        session.add(proposal)
+        await session.flush()
+        session.add(LiveCard(chat_id=anna.id, message_id=4_242, tag=f"proposal:{proposal.id}"))
         other = Exchange(visitor_id=before, host_id=anna.id, phase=Phase.CLOSED)
         staff_work = Exchange(visitor_id=before, host_id=after, phase=Phase.PLANNING)
         session.add_all([other, staff_work])

@@ -11,6 +11,7 @@ from bot.context import services_of
 from bot.handlers.jobs import dispatch
 from bot.services.outbox import LEASE
 from bot.transport.driver import BotDriver
+from bot.transport.updates import FakeUser
 from storage import repo
 from storage.models import Reminder
 from tests.conftest import make_settings
@@ -36,6 +37,12 @@ async def visiting(db_url: str, clock: FixedClock) -> BotDriver:
     await bot.send(anna, "2027-05-03 - 2027-05-07")
     await bot.press(rita, "Confirm dates")
     return bot
+
+
+def met(bot: BotDriver, *users: FakeUser) -> None:
+    """A restarted (or second) process of the bot: Telegram still knows who wrote to it."""
+    for user in users:
+        bot.transport.meet(user.id)
 
 
 def texts(bot: BotDriver, since: int, user_id: int) -> list[str]:
@@ -64,6 +71,7 @@ async def test_late_once_after_downtime_and_exactly_once_across_a_restart(
     # Down while the 14-day and the 3-day reminders fell due.
     at(clock, datetime(2027, 5, 1, 12, 0, tzinfo=UTC))
     bot = await BotDriver.start(make_settings(db_url, admin_ids={ADMIN.id}), clock=clock)
+    met(bot, anna, rita)
     assert await dispatch(bot.app) == 2  # one message each, not two
     [late] = texts(bot, 0, anna.id)
     assert "starts in 2 days" in late
@@ -71,6 +79,7 @@ async def test_late_once_after_downtime_and_exactly_once_across_a_restart(
     await bot.stop()
     # Another restart: what was sent stays sent.
     bot = await BotDriver.start(make_settings(db_url, admin_ids={ADMIN.id}), clock=clock)
+    met(bot, anna, rita)
     assert await dispatch(bot.app) == 0
     at(clock, START_UTC - timedelta(days=1))
     assert await dispatch(bot.app) == 2
@@ -105,6 +114,7 @@ async def test_two_dispatchers_send_each_reminder_once(db_url: str, clock: Fixed
     first = await visiting(db_url, clock)
     second = await BotDriver.start(make_settings(db_url, admin_ids={ADMIN.id}), clock=clock)
     anna, rita = people("en")
+    met(second, anna, rita)
     before = {u: len(first.transport.messages(u)) for u in (anna.id, rita.id)}
     for when in (
         START_UTC - timedelta(days=14),

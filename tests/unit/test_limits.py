@@ -48,9 +48,16 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+def met(limits: TelegramLimits) -> TelegramLimits:
+    """Chats 1 to 1,100 have written to the bot, so it may send to them."""
+    for chat in range(1, 1_101):
+        limits.meet(chat)
+    return limits
+
+
 @pytest.fixture
 def limits(clock: ManualClock) -> TelegramLimits:
-    return TelegramLimits(clock=clock)
+    return met(TelegramLimits(clock=clock))
 
 
 @pytest.fixture
@@ -124,7 +131,7 @@ async def test_fourth_rapid_message_to_one_chat_is_rejected(
 
 
 async def test_slow_chat_limit_reports_longer_waits(clock: ManualClock) -> None:
-    limits = TelegramLimits(chat_per_second=0.25, chat_burst=1, clock=clock)
+    limits = met(TelegramLimits(chat_per_second=0.25, chat_burst=1, clock=clock))
     async with Bot(TOKEN, request=limits) as bot:
         await bot.send_message(5, "a")
         with pytest.raises(RetryAfter) as info:
@@ -186,7 +193,7 @@ def test_rejects_bad_limits() -> None:
 
 
 async def test_idle_chat_buckets_are_pruned(clock: ManualClock) -> None:
-    limits = TelegramLimits(global_per_second=10_000, clock=clock)
+    limits = met(TelegramLimits(global_per_second=10_000, clock=clock))
     async with Bot(TOKEN, request=limits) as bot:
         for chat in range(1, 1025):
             await bot.send_message(chat, "x")
@@ -196,7 +203,7 @@ async def test_idle_chat_buckets_are_pruned(clock: ManualClock) -> None:
 
 async def test_aio_rate_limiter_delivers_a_burst_to_100_chats() -> None:
     """With PTB's AIORateLimiter and retries, nothing is lost (real time, about 3-4 s)."""
-    limits = TelegramLimits()  # real clock
+    limits = met(TelegramLimits())  # real clock
     app = (
         ApplicationBuilder()
         .token(TOKEN)

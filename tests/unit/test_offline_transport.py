@@ -20,7 +20,14 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot.transport import FakeUser, OfflineRequest, UpdateFactory, UploadedFile, telegram_html
+from bot.transport import (
+    FakeUser,
+    OfflineRequest,
+    UpdateFactory,
+    UploadedFile,
+    telegram_html,
+    telegram_markdown,
+)
 
 CHAT = 4242
 
@@ -34,6 +41,8 @@ def _keyboard(*labels: str) -> InlineKeyboardMarkup:
 @pytest.fixture
 async def env():
     transport = OfflineRequest()
+    for chat in (CHAT, CHAT + 1, -5):  # they wrote to the bot (or added it): it can answer
+        transport.meet(chat)
     bot = Bot("123:ABC", request=transport, get_updates_request=transport)
     async with bot:
         yield bot, transport
@@ -436,6 +445,7 @@ def test_html_telegram_accepts_is_shown_as_telegram_shows_it() -> None:
 
 async def test_a_message_with_broken_markup_is_refused_like_telegram() -> None:
     transport = OfflineRequest()
+    transport.meet(7)
     bot = Bot("123:ABC", request=transport)
     await bot.initialize()
     with pytest.raises(BadRequest, match=r"(?i)can't parse entities: unsupported start tag"):
@@ -446,3 +456,109 @@ async def test_a_message_with_broken_markup_is_refused_like_telegram() -> None:
         await bot.send_document(7, b"x", caption="&amp;" * 1025, parse_mode="HTML")
     await bot.send_document(7, b"x", caption="&amp;" * 1024, parse_mode="HTML")  # 1,024 shown
     await bot.shutdown()
+
+
+# ------------------------------------------------------------------ Markdown as Telegram parses it
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("Stuttgart e.V.", "Character '.' is reserved and must be escaped with the preceding '\\'"),
+        ("3-5 days", "Character '-' is reserved and must be escaped with the preceding '\\'"),
+        ("Hi (Anna)", "Character '(' is reserved and must be escaped with the preceding '\\'"),
+        ("*bold", "Can't find end of Bold entity at byte offset 0"),
+        ("Müller _x", "Can't find end of Italic entity at byte offset 8"),
+        ("`code", "Can't find end of Code entity at byte offset 0"),
+        ("```\npre", "Can't find end of Pre entity at byte offset 0"),
+        ("[link](http://x", "Can't find end of a URL at byte offset 7"),
+        ("a |b", "Character '|' is reserved and must be escaped with the preceding '\\'"),
+    ],
+)
+def test_markdown_v2_telegram_refuses_is_refused(text: str, error: str) -> None:
+    with pytest.raises(telegram_markdown.MarkdownError) as caught:
+        telegram_markdown.parse_v2(text)
+    assert str(caught.value) == error
+
+
+def test_markdown_v2_telegram_accepts_is_shown_as_telegram_shows_it() -> None:
+    shown = telegram_markdown.parse_v2(
+        "*R&D* _it_ __u__ ~s~ ||sp|| [Anna](tg://user?id=1) `a.b_c` Stuttgart e\\.V\\. \\(1\\)\n"
+        ">quoted\n```python\nx = 1.0\n```"
+    )
+    assert shown == "R&D it u s sp Anna a.b_c Stuttgart e.V. (1)\nquoted\nx = 1.0\n"
+
+
+def test_legacy_markdown_is_parsed_as_telegram_does() -> None:
+    assert telegram_markdown.parse_legacy("*b* _i_ `c.d` [l](http://x) e.V.") == "b i c.d l e.V."
+    with pytest.raises(telegram_markdown.MarkdownError) as caught:
+        telegram_markdown.parse_legacy("snake_case")
+    assert str(caught.value) == "Can't find end of the entity starting at byte offset 5"
+
+
+async def test_markdown_texts_and_captions_are_refused_like_telegram(env) -> None:
+    bot, transport = env
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities: character '\.' is reserved"):
+        await bot.send_message(CHAT, "Smart Factory e.V.", parse_mode="MarkdownV2")
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities: can't find end of bold"):
+        await bot.send_document(CHAT, b"x", caption="*Report", parse_mode="MarkdownV2")
+    with pytest.raises(BadRequest, match=r"(?i)can't find end of the entity starting at"):
+        await bot.send_message(CHAT, "see my_file", parse_mode="Markdown")
+    sent = await bot.send_message(CHAT, "v1")
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+        await bot.edit_message_text(
+            "1.5 days", chat_id=CHAT, message_id=sent.message_id, parse_mode="MarkdownV2"
+        )
+    assert transport.message(CHAT, sent.message_id).text == "v1"  # nothing changed
+    ok = await bot.send_message(CHAT, "*" + "x" * 4096 + "*", parse_mode="MarkdownV2")
+    assert ok.message_id  # markup does not count towards the 4,096 characters
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+        await bot.send_message(CHAT, "\\." * 4097, parse_mode="MarkdownV2")
+
+
+async def test_html_captions_are_parsed_too(env) -> None:
+    bot, _ = env
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities: unsupported start tag"):
+        await bot.send_document(CHAT, b"x", caption="Visit <Acme GmbH>", parse_mode="HTML")
+    sent = await bot.send_photo(CHAT, b"x", caption="<b>Visit</b>", parse_mode="HTML")
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+        await bot.edit_message_caption(
+            chat_id=CHAT, message_id=sent.message_id, caption="<i>x", parse_mode="HTML"
+        )
+    with pytest.raises(BadRequest, match=r"(?i)message caption is too long"):
+        await bot.send_photo(CHAT, b"x", caption="y" * 1025)
+
+
+# ------------------------------------------------------------------ who the bot can reach
+
+
+async def test_a_chat_that_never_wrote_to_the_bot_is_not_found(env) -> None:
+    bot, transport = env
+    stranger = FakeUser(777_000_111)
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.send_message(stranger.id, "hello")
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.send_document(stranger.id, b"x")
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.set_my_commands(
+            [BotCommand("start", "Start")], scope=BotCommandScopeChat(stranger.id)
+        )
+    assert transport.messages(stranger.id) == []
+    UpdateFactory(bot, transport).text(stranger, "/start")  # now they have written
+    assert (await bot.send_message(stranger.id, "hello")).text == "hello"
+    transport.push_update(
+        {
+            "update_id": 5,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 777_000_222, "type": "private", "first_name": "P"},
+                "from": {"id": 777_000_222, "is_bot": False, "first_name": "P"},
+                "text": "hi",
+            },
+        }
+    )
+    assert (await bot.send_message(777_000_222, "polled")).text == "polled"
+    transport.block(stranger.id)
+    with pytest.raises(Forbidden, match=r"(?i)bot was blocked by the user"):
+        await bot.send_message(stranger.id, "after the block")

@@ -54,6 +54,8 @@ async def send_both(limiter: BaseRateLimiter) -> tuple[float, int]:
     """Eight messages to one chat at once, then one to another chat: how long the other
     waited, and how many sends Telegram refused."""
     limits = TelegramLimits(chat_per_second=10.0, chat_burst=3)
+    limits.meet(1)  # both chats wrote to the bot
+    limits.meet(2)
     app = (
         ApplicationBuilder()
         .token(TOKEN)

@@ -89,7 +89,8 @@ class Events(SignupMixin, MeetingsMixin, AdminMixin, BroadcastMixin):
             return Outcome(replies=[prompt])
         if user.state == PICK:
             return Outcome().add(_("Please use the buttons below."))
-        return Outcome().add(self.done_help())  # DONE: signed up, no question open
+        # DONE: signed up, no question open
+        return Outcome().add(_("I didn't understand that.") + "\n\n" + self.done_help())
 
     async def other_input(self, unit: Unit, user_id: int) -> Outcome:
         """A sticker, photo or file while a question of this feature is open."""

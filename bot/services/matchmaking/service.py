@@ -28,7 +28,7 @@ from bot.services.matchmaking.view import (
 )
 from bot.services.ui import Notice, Outcome, Reply, esc, stale_button
 from bot.services.unit import Unit
-from storage import repo
+from storage import repo, repo_delivery
 from storage.models import Proposal, Review
 from storage.models import ProposalSide as Side
 
@@ -158,12 +158,19 @@ class Matchmaking:
         index = pop.index
         reasons = index.reasons(index.position[key(reader_id)], index.position[key(other_id)])
         text = (intro + "\n\n" if intro else "") + card_text(peer, reasons, self.vocabulary)
-        return Reply(text, card_keyboard(proposal.id))
+        return Reply(text, card_keyboard(proposal.id), tag=card_tag(proposal))
 
-    def _answered(self, pop: Snapshot, proposal: Proposal, reader: int, label: str) -> Reply:
-        """The pressed card, buttons replaced by the answer."""
+    async def _answered(
+        self, unit: Unit, pop: Snapshot, proposal: Proposal, reader: int, label: str
+    ) -> list[Reply]:
+        """The pressed card, buttons replaced by the answer; so is every other copy of it
+        in the reader's chat (the card of a notice and the one /matches showed)."""
         card = self._card(pop, proposal, reader)
-        return Reply(card.text + "\n\n✅ " + esc(label), edit=True)
+        text = card.text + "\n\n✅ " + esc(label)
+        copies = await repo_delivery.take_cards(
+            unit.session, chat_id=reader, tag=card_tag(proposal)
+        )
+        return [Reply(text, edit=True)] + [Reply(text, message_id=m) for m in copies]
 
     # ----------------------------------------------------------------- buttons
 
@@ -193,13 +200,11 @@ class Matchmaking:
         pop = await self.population.current(unit)
         other = _other_id(proposal, user_id)
         mine, theirs = _mine(proposal, user_id)[0], _theirs(proposal, user_id)[0]
-        if proposal.closed_at is not None or mine in (
-            Side.INTERESTED,
-            Side.DECLINED,
-            Side.EXPIRED,
-        ):
+        if mine in (Side.INTERESTED, Side.DECLINED):
             return Answered(Outcome(toast=_("You have already answered this proposal.")))
-        if other not in pop.rows:
+        if mine == Side.EXPIRED:
+            return Answered(Outcome(toast=_("This proposal has expired.")))
+        if proposal.closed_at is not None or other not in pop.rows:
             return Answered(Outcome(toast=_("This proposal is not available any more.")))
         now = self.clock.now()
         notices: list[Notice] = []
@@ -208,7 +213,7 @@ class Matchmaking:
         match: Match | None = None
         if press.action == callbacks.INTERESTED:
             _set_mine(proposal, user_id, Side.INTERESTED)
-            out.replies.append(self._answered(pop, proposal, user_id, _("Interested")))
+            out.replies.extend(await self._answered(unit, pop, proposal, user_id, _("Interested")))
             if theirs == Side.INTERESTED:
                 proposal.matched_at = proposal.closed_at = now
                 # Both introductions are durable messages (they carry the contacts): a crash
@@ -235,7 +240,7 @@ class Matchmaking:
         else:
             _set_mine(proposal, user_id, Side.DECLINED)
             proposal.closed_at = now
-            out.replies.append(self._answered(pop, proposal, user_id, _("Not for me")))
+            out.replies.extend(await self._answered(unit, pop, proposal, user_id, _("Not for me")))
             out.replies.append(
                 Reply(
                     _(
@@ -469,6 +474,11 @@ class Matchmaking:
                         self._pair_ended(pop, other, side, EXPIRED_NOTE, waiting, notices)
         await self._offer_next(unit, pop, waiting, notices)
         unit.notify(*notices)
+
+
+def card_tag(proposal: Proposal) -> str:
+    """What the copies of a proposal's card are remembered by."""
+    return f"proposal:{proposal.id}" if proposal.id is not None else ""
 
 
 def _mine(p: Proposal, user_id: int) -> tuple[str, datetime | None, datetime | None]:
