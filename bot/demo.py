@@ -278,7 +278,7 @@ def personas(clock: FixedClock, settings: Settings | None = None) -> Script:
                 say("/mydata"),
             ],
         ),
-        (PEDRO, [press("Genehmigen", "Pedro approves in German")]),
+        (PEDRO, [press("Freigeben", "Pedro approves in German")]),
         (
             rita,
             [
@@ -305,7 +305,7 @@ def personas(clock: FixedClock, settings: Settings | None = None) -> Script:
                 press("Confirm"),
             ],
         ),
-        (PEDRO, [press("Genehmigen")]),
+        (PEDRO, [press("Freigeben")]),
         Heading("Matching"),
         (
             anna,
@@ -340,7 +340,7 @@ def personas(clock: FixedClock, settings: Settings | None = None) -> Script:
         ),
         (rita, [press("I agree", "both partnerships validate now")]),
         (SARA, [press("Approve")]),
-        (PEDRO, [press("Genehmigen", "the Commitment to Quality is complete")]),
+        (PEDRO, [press("Freigeben", "the Commitment to Quality is complete")]),
         *(
             [Jump(f"{_ahead(ahead)} before the visit", first_before)]
             if first_before is not None and ahead is not None

@@ -306,7 +306,7 @@ async def test_mutual_interest_gives_a_meeting_slot_a_reminder_and_did_you_meet(
     assert "Faserwerk Linz" in r.others[ANNA.id][0].text and "Austria" in r.others[ANNA.id][0].text
     assert "digital twin" in r.others[ANNA.id][0].text  # the explanation
     r = await bot.press(BRUNO, "Interessiert")
-    assert "Vermerkt" in r.text or "Noted" in r.text
+    assert "Notiert" in r.text or "Noted" in r.text
     assert ANNA.id not in r.others  # she has the card already
     r = await bot.press(ANNA, "Interested")
     # 11:00 in Brussels now: the first slot at least 15 minutes ahead is 11:20.
@@ -463,7 +463,7 @@ async def test_broadcast_is_paced_and_counts_sent_blocked_and_failed(
     bot.transport.on_call = None
     got = [p for p in people[3:] if "Lunch is served" in (bot.transport.last_message(p.id).text)]
     assert len(got) == 9
-    assert "Von den Veranstaltern" in bot.transport.last_message(people[3].id).text
+    assert "Nachricht des Veranstaltungsteams" in bot.transport.last_message(people[3].id).text
     progress = bot.transport.last_message(STAFF.id)
     assert "finished" in progress.text and "Sent: 9" in progress.text
     assert "blocked the bot: 3" in progress.text and "failed: 0" in progress.text

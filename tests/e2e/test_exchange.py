@@ -54,8 +54,8 @@ WORDS = {
         "propose": "Termine vorschlagen",
         "confirm": "Termine bestätigen",
         "agreed": "Die Termine stehen fest",
-        "write": "Ziele und Programm schreiben",
-        "agenda_q": "Und das Programm",
+        "write": "Ziele und Besuchsprogramm schreiben",
+        "agenda_q": "Und das Besuchsprogramm",
         "agree": "Einverstanden",
         "cq_done": "Qualitätsvereinbarung ist vollständig",
         "starts": "beginnt in 14 Tagen",
@@ -67,7 +67,7 @@ WORDS = {
         "outcome": "Was ist daraus geworden?",
         "joint": "Gemeinsames Projekt",
         "too_short": "nur 2 Arbeitstage",
-        "too_long": "länger als einen Monat",
+        "too_long": "länger als ein Monat",
         "holiday": "10.06.2027",
         "estimate": "Geschätzte Pauschale: 1.100\u00a0€",
     },
@@ -143,7 +143,7 @@ async def test_a_whole_exchange(staffed: BotDriver, clock: FixedClock, lang: str
     assert w["validated"] in r.others[anna.id][0].text
     assert "Nobody can be proposed" in r.text  # no host is validated yet: staff are told
     await register(bot, rita, partnership=iberia, **{**RITA_ANSWERS, "languages": ["en", "de"]})
-    assert "Genehmigen" in bot.buttons(PEDRO)[0]  # Pedro's Telegram speaks German
+    assert "Freigeben" in bot.buttons(PEDRO)[0]  # Pedro's Telegram speaks German
     r = await approve(bot, PEDRO)
     assert anna.id in r.others  # the newcomer is proposed to Anna once validated
     assert "Nobody can be proposed" not in r.text and "Niemand" not in r.text

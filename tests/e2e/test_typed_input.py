@@ -220,14 +220,14 @@ async def test_event_signup_countries_follow_the_readers_alphabet(bot: BotDriver
     ("lang", "typed", "said", "code"),
     [
         ("en", "Bavaria", "Bavaria is in Germany.", "DE"),
-        ("de", "Bayern", "Bayern liegt in Deutschland.", "DE"),
-        ("de", "bavaria", "Bayern liegt in Deutschland.", "DE"),
+        ("de", "Bayern", "Verstanden: Bayern (Deutschland).", "DE"),
+        ("de", "bavaria", "Verstanden: Bayern (Deutschland).", "DE"),
         ("en", "Nordrhein-Westfalen", "North Rhine-Westphalia is in Germany.", "DE"),
-        ("de", "Tirol", "Tirol liegt in Österreich.", "AT"),
+        ("de", "Tirol", "Verstanden: Tirol (Österreich).", "AT"),
         ("en", "Catalunya", "Catalonia is in Spain.", "ES"),
-        ("de", "Andalucia", "Andalusien liegt in Spanien.", "ES"),
+        ("de", "Andalucia", "Verstanden: Andalusien (Spanien).", "ES"),
         ("en", "Lombardia", "Lombardy is in Italy.", "IT"),
-        ("de", "Südtirol", "Südtirol liegt in Italien.", "IT"),
+        ("de", "Südtirol", "Verstanden: Südtirol (Italien).", "IT"),
         ("en", "Vlaanderen", "Flanders is in Belgium.", "BE"),
         ("en", "Bavria", "Bavaria is in Germany.", "DE"),  # a typo
     ],
@@ -254,7 +254,7 @@ async def test_a_region_at_the_event_door(bot: BotDriver) -> None:
     await bot.press_data(bruno, r.last.buttons()[0][0][1], r.last.message_id)
     await bot.send(bruno, "Bruno Keller, Faserwerk Linz")
     r = await bot.send(bruno, "Oberösterreich")
-    assert "Oberösterreich liegt in Österreich." in r.text
+    assert "Verstanden: Oberösterreich (Österreich)." in r.text
     _user, profile = await load(bot, bruno.id)
     assert profile is not None and profile.country == "AT"
 

@@ -95,7 +95,7 @@ def test_python_m_bot_and_demo_run(tmp_path) -> None:
     assert "Why this match" in result.stdout and "Warum dieser Vorschlag" in result.stdout
     # A whole exchange: partnerships and staff, validation, reminders, the outcome.
     assert "Welcome to the staff of Textiles EU" in result.stdout
-    assert "Anmeldung genehmigt" in result.stdout  # Pedro's Telegram speaks German
+    assert "Anmeldung freigegeben" in result.stdout  # Pedro's Telegram speaks German
     assert "starts in 14 days" in result.stdout and "Did it take place?" in result.stdout
     assert "closing report approved" in result.stdout and "What came of it?" in result.stdout
     assert "History of exchange #1" in result.stdout
