@@ -233,10 +233,11 @@ async def give_up_mentioning(
 
 async def set_unreachable(session: AsyncSession, *, user_id: int, when: datetime | None) -> None:
     """Mark the user unreachable since ``when`` (None: reachable again)."""
+    change = update(User).where(User.id == user_id)
+    if when is None:  # most users are reachable: nothing to write
+        change = change.where(User.unreachable_at.is_not(None))  # type: ignore[union-attr]
     await session.execute(
-        update(User)
-        .where(User.id == user_id)
-        .values(unreachable_at=when)
+        change.values(unreachable_at=when)
         .execution_options(synchronize_session=False)
     )
 

@@ -105,13 +105,16 @@ async def make_partnership(
     *,
     ecosystems: tuple[str, ...] = ("textiles",),
     staff: tuple[FakeUser, ...] = (),
+    met: bool = True,
 ) -> int:
     """A partnership with staff, stored directly (the chat flow has its own tests). The staff
-    have opened the bot (as their invitation link makes them do): it can write to them."""
+    have opened the bot (as their invitation link makes them do): it can write to them;
+    ``met=False``: they never did, Telegram refuses messages to them ("chat not found")."""
     from storage.models import Partnership, Staff
 
     for member in staff:
-        bot.transport.meet(member.id)
+        if met:
+            bot.transport.meet(member.id)
 
     async with services_of(bot.app).db.session() as session:
         partnership = Partnership(slug=slug, name=name, ecosystems=list(ecosystems))

@@ -78,6 +78,8 @@ class Units:
                 await session.rollback()
                 yield None
                 return
+            if user_id:  # whoever writes can be written to (after a block, a "chat not found")
+                await repo_delivery.set_unreachable(session, user_id=user_id, when=None)
             stored = await self.languages.stored(session, user_id) if user_id else None
             set_language(pick_language(stored, client_language))
             unit = Unit(session, now)

@@ -193,6 +193,37 @@ async def test_a_card_answered_where_it_was_pushed_updates_the_one_opened_later(
     assert message is not None and not message.buttons()
 
 
+async def test_an_event_card_answered_in_one_copy_updates_the_other(bot: BotDriver) -> None:
+    anna, rita = people("en")
+    partnership = await make_partnership(bot, "textiles-eu", "Textiles EU")
+    code = await make_event(bot, partnership)
+    await quick_signup(bot, anna, code)  # one of the first: no card yet
+    await quick_signup(
+        bot,
+        rita,
+        code,
+        name="Rita Sousa, Cluster Têxtil Portugal",
+        country="PT",
+        offers="Recycled fibres from used clothes",
+        seeks="Digital twins for weaving machines",
+    )
+    pushed = bot.transport.last_message(anna.id)  # "Someone new at the event"
+    assert pushed is not None and "Cluster Têxtil Portugal" in (pushed.text or "")
+    await bot.send(anna, "/event")
+    r = await bot.press(anna, "Show proposals")  # the same proposal again
+    opened = r.last
+    assert "Cluster Têxtil Portugal" in (opened.text or "") and opened.buttons()
+    [(_label, data)] = [b for b in pushed.buttons()[0] if b[0].startswith("👍")]
+    r = await bot.press(anna, "👎")
+    for copy in (pushed, opened):
+        message = bot.transport.message(anna.id, copy.message_id)
+        assert message is not None and not message.buttons()
+        assert "✅ Not for me" in (message.text or "")
+    r = await bot.press_data(anna, data, pushed.message_id)  # the old copy, pressed anyway
+    assert r.toasts == ["You have already answered this proposal."]
+    assert rita.id not in r.others
+
+
 # ----------------------------------------------------------------- 4. no secret in the log
 
 
@@ -254,3 +285,26 @@ async def test_tokens_and_codes_never_reach_the_log_whole(
         assert secret[3:] not in output, secret  # … without the secret
     assert f"{invite[:7]}…" in output  # a short prefix, to match a line with a link
     assert "bot123456789:…/getMe" in output
+
+
+# ----------------------------------------------------------------- 5. what the strict transport found
+
+
+async def test_staff_who_never_opened_the_bot_get_their_cards_once_they_do(
+    staffed: BotDriver,
+) -> None:
+    """Telegram refuses a message to someone who never wrote to the bot ("chat not found"):
+    the card is given up, nothing fails, /pending still lists the registration, and once
+    they write, the next card reaches them."""
+    bot = staffed
+    anna, rita = people("en")
+    textiles = await make_partnership(bot, "textiles-eu", "Textiles EU", staff=(SARA,), met=False)
+    await register(bot, anna, partnership=textiles)
+    assert bot.transport.messages(SARA.id) == []
+    refused = [c for c in bot.transport.calls_to("sendMessage") if c.params["chat_id"] == SARA.id]
+    assert refused and all(c.error == "Bad Request: chat not found" for c in refused)
+    r = await bot.send(SARA, "/pending")  # Sara opens the bot at last
+    assert "Textilwerk Augsburg GmbH" in r.text
+    await register(bot, rita, partnership=textiles, **{**RITA_ANSWERS, "languages": ["en"]})
+    card = bot.transport.last_message(SARA.id)
+    assert card is not None and "Cluster Têxtil Portugal" in (card.text or "")

@@ -31,7 +31,7 @@ from bot.services.ui import (
     stale_button,
 )
 from bot.services.unit import Unit
-from storage import repo, repo_events
+from storage import repo, repo_delivery, repo_events
 from storage.models import Event, EventMatch, Profile, Reminder, as_utc
 from storage.models import ProposalSide as Side
 
@@ -165,7 +165,7 @@ class MeetingsMixin(EventsBase):
                 Button("👎 " + _("Not for me"), callbacks.answer(callbacks.NOT_FOR_ME, match.id)),
             ]
         ]
-        return Reply("\n".join(lines), keyboard)
+        return Reply("\n".join(lines), keyboard, tag=card_tag(match))
 
     async def on_button(self, unit: Unit, user_id: int, data: str | None) -> Pressed:
         """An attendee's button: a proposal's answer, did you meet?, propose an exchange,
@@ -207,7 +207,7 @@ class MeetingsMixin(EventsBase):
         other_user = built.profiles[other][0]
         if not yes:
             _set_side(match, user_id, Side.DECLINED)
-            out.replies.append(_answered(card, _("Not for me")))
+            out.replies.extend(await _answered(unit, card, match, user_id, _("Not for me")))
             if theirs == Side.INTERESTED:
                 with use_language(language_of(other_user)):
                     organisation = esc(built.profiles[user_id][1].organisation or "")
@@ -217,7 +217,7 @@ class MeetingsMixin(EventsBase):
                     unit.notify(Notice(other, [Reply(text)]))
         else:
             _set_side(match, user_id, Side.INTERESTED)
-            out.replies.append(_answered(card, _("Interested")))
+            out.replies.extend(await _answered(unit, card, match, user_id, _("Interested")))
             if theirs == Side.INTERESTED:
                 match.matched_at = self.clock.now()
                 match.slot_at = await self._free_slot(unit, event, match)
@@ -496,9 +496,19 @@ class MeetingsMixin(EventsBase):
         return replies
 
 
-def _answered(card: Reply, label: str) -> Reply:
-    """The pressed card with its answer instead of its buttons."""
-    return Reply(card.text + "\n\n✅ " + esc(label), edit=True)
+def card_tag(match: EventMatch) -> str:
+    """What the copies of an event proposal's card are remembered by."""
+    return f"event_match:{match.id}" if match.id is not None else ""
+
+
+async def _answered(
+    unit: Unit, card: Reply, match: EventMatch, reader: int, label: str
+) -> list[Reply]:
+    """The pressed card with its answer instead of its buttons; so is every other copy of it
+    in the reader's chat (a newcomer's card and the one "Show proposals" opened)."""
+    text = card.text + "\n\n✅ " + esc(label)
+    copies = await repo_delivery.take_cards(unit.session, chat_id=reader, tag=card_tag(match))
+    return [Reply(text, edit=True)] + [Reply(text, message_id=m) for m in copies]
 
 
 def _side(m: EventMatch, user_id: int) -> str:
