@@ -287,7 +287,7 @@ async def test_tokens_and_codes_never_reach_the_log_whole(
     assert "bot123456789:…/getMe" in output
 
 
-# ----------------------------------------------------------------- 5. what the strict transport found
+# ------------------------------------------------------------ 5. what the strict transport found
 
 
 async def test_staff_who_never_opened_the_bot_get_their_cards_once_they_do(

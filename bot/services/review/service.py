@@ -306,13 +306,15 @@ def _party(item: Profile | Exchange, user_id: int) -> bool:
 def _refuse_own(user_id: int, action: str, item: Profile | Exchange) -> Outcome:
     """Refuse a decision on the staff member's own item, and log it."""
     if isinstance(item, Profile):
-        log.warning("refused %r on their own registration by user %s", action, user_id)
+        log.warning("refused %r on their own registration by %s", action, who(user_id))
         text = _(
             "This is your own registration, so you cannot decide it. Another member of the "
             "partnership's team or a super-admin will."
         )
     else:
-        log.warning("refused %r on exchange %s, a party to it, by %s", action, item.id, user_id)
+        log.warning(
+            "refused %r on exchange %s, a party to it, by %s", action, item.id, who(user_id)
+        )
         text = _(
             "You take part in this exchange, so you cannot decide on it. Another member of "
             "the partnership's team or a super-admin will."
