@@ -237,8 +237,7 @@ async def set_unreachable(session: AsyncSession, *, user_id: int, when: datetime
     if when is None:  # most users are reachable: nothing to write
         change = change.where(User.unreachable_at.is_not(None))  # type: ignore[union-attr]
     await session.execute(
-        change.values(unreachable_at=when)
-        .execution_options(synchronize_session=False)
+        change.values(unreachable_at=when).execution_options(synchronize_session=False)
     )
 
 
