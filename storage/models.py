@@ -58,6 +58,8 @@ def is_placeholder(user_id: int | None) -> bool:
 class User(SQLModel, table=True):
     """A Telegram user the bot talks to, with where they are in the conversation."""
 
+    __table_args__ = (Index("ix_user_updated_at", "updated_at"),)
+
     id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     consent: str = Field(default=ConsentState.PENDING, max_length=16)
     consent_at: datetime | None = None
@@ -80,7 +82,7 @@ class User(SQLModel, table=True):
     # stops sending until the user is back (``my_chat_member``, or they write again).
     unreachable_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
 
 
 class Partnership(SQLModel, table=True):
@@ -96,6 +98,13 @@ class Partnership(SQLModel, table=True):
 
 class Profile(SQLModel, table=True):
     """A participant's ClusterXchange profile; complete once ``completed_at`` is set."""
+
+    # The matching population is read by what changed since (``updated_at``) and counted by
+    # review state, both from an index.
+    __table_args__ = (
+        Index("ix_profile_updated_at", "updated_at"),
+        Index("ix_profile_review_completed", "review", "completed_at"),
+    )
 
     user_id: int = Field(
         sa_column=Column(
@@ -135,11 +144,36 @@ class Profile(SQLModel, table=True):
     review_note: str | None = Field(default=None, max_length=300)
     completed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
 
 
 # Tables whose rows carry a user's personal data, with the columns that name the user.
 PERSONAL_TABLES: dict[str, tuple[str, ...]] = {"user": ("id",), "profile": ("user_id",)}
+
+
+class MatchTerms(SQLModel, table=True):
+    """What the matching engine read from a profile's texts (concepts and content words).
+
+    Reading them is the expensive part of indexing a profile, so they are kept, keyed by a
+    digest of the texts and the vocabulary (``version``): a restart reads them back instead of
+    reading 100,000 profiles again. Derived from the profile, erased and exported with it."""
+
+    __tablename__ = "match_terms"
+
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True,
+            autoincrement=False,
+        )
+    )  # fmt: skip
+    version: str = Field(max_length=40)
+    offers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    seeks: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    offers_words: str = Field(default="", sa_column=Column(Text, nullable=False))
+    seeks_words: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+PERSONAL_TABLES["match_terms"] = ("user_id",)
 
 
 class ProposalSide:
@@ -178,7 +212,7 @@ class Proposal(SQLModel, table=True):
     matched_at: datetime | None = None
     closed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
 
 
 PERSONAL_TABLES["proposal"] = ("a_id", "b_id")
@@ -201,7 +235,7 @@ class ImportedProfile(SQLModel, table=True):
         sa_column=Column(BigInteger, ForeignKey("user.id", ondelete="SET NULL"), nullable=True),
     )
     imported_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
 
 
 PERSONAL_TABLES["imported_profile"] = ("claimed_by",)
@@ -281,6 +315,7 @@ class Exchange(SQLModel, table=True):
     __table_args__ = (
         Index("ix_exchange_visitor_id", "visitor_id"),
         Index("ix_exchange_host_id", "host_id"),
+        Index("ix_exchange_updated_at", "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -334,7 +369,7 @@ class Exchange(SQLModel, table=True):
     outcome_host: str | None = Field(default=None, max_length=16)
     closed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
 
 
 # An exchange is the other side's and the partnerships' record too: when one side erases their

@@ -136,50 +136,6 @@ async def count_rows_of_user(session: AsyncSession, *, user_id: int) -> int:
     return total
 
 
-async def completed_participants(session: AsyncSession) -> list[tuple[User, Profile]]:
-    """Every user with a complete, validated profile (the matching population)."""
-    rows = await session.execute(
-        select(User, Profile)
-        .join(Profile, Profile.user_id == User.id)
-        .where(
-            Profile.completed_at.is_not(None),  # type: ignore[union-attr]
-            Profile.review == Review.APPROVED,
-        )
-    )
-    return [(u, p) for u, p in rows.all()]
-
-
-async def visitors_with_exchange(session: AsyncSession) -> set[int]:
-    """Visitors whose one funded exchange is under way or done."""
-    rows = await session.execute(
-        select(Exchange.visitor_id).where(Exchange.phase.in_(Phase.USES_VISIT))  # type: ignore[attr-defined]
-    )
-    return set(rows.scalars())
-
-
-async def population_fingerprint(session: AsyncSession) -> tuple:
-    """Changes whenever a complete profile, its owner's flags or an exchange change."""
-    row = (
-        await session.execute(
-            select(func.count(), func.max(Profile.updated_at), func.max(User.updated_at))
-            .select_from(User)
-            .join(Profile, Profile.user_id == User.id)
-            .where(
-                Profile.completed_at.is_not(None),  # type: ignore[union-attr]
-                Profile.review == Review.APPROVED,
-            )
-        )
-    ).one()
-    # Only which visitors have used their exchange matters to matching, not every step.
-    uses_visit = Exchange.phase.in_(Phase.USES_VISIT)  # type: ignore[attr-defined]
-    exchanges = (
-        await session.execute(
-            select(func.count().filter(uses_visit), func.count()).select_from(Exchange)
-        )
-    ).one()
-    return (*row, *exchanges)
-
-
 async def proposals_of(session: AsyncSession, *, user_id: int) -> list[Proposal]:
     """Every proposal the user is part of."""
     rows = await session.execute(

@@ -18,8 +18,8 @@ before ``cdist`` runs. The result is the same as scoring everyone (:meth:`MatchI
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 import numpy as np
@@ -30,7 +30,6 @@ from bot.matching.vocabulary import Vocabulary
 
 CAN_VISIT, CAN_HOST = 1, 2
 ROLE_BITS = {"visitor": CAN_VISIT, "host": CAN_HOST, "both": CAN_VISIT | CAN_HOST}
-OPEN_END_DAYS = 3650  # an open availability window reaches this far ahead
 
 # Weights of the score's parts (raw points, squashed to 0..100).
 W_COMPLEMENT = 10.0  # per concept one side seeks and the other offers
@@ -118,22 +117,92 @@ class NoMatch(StrEnum):
     ALL_SEEN = "all_seen"
 
 
-@dataclass
+@dataclass(frozen=True)
+class Terms:
+    """What the engine reads from a participant's texts: concepts and content words.
+
+    Computing them is the expensive part of indexing a profile (the vocabulary's fuzzy
+    matching), so callers may store them per profile version and pass them back in."""
+
+    offers: frozenset[str] = frozenset()
+    seeks: frozenset[str] = frozenset()
+    offers_words: str = ""
+    seeks_words: str = ""
+
+
+def extract_terms(vocabulary: Vocabulary, people: Sequence[Participant]) -> list[Terms]:
+    """The terms of each participant's texts, in one batch (pure CPU: run it off the loop)."""
+    offers = vocabulary.extract_many([p.offers for p in people])
+    seeks = vocabulary.extract_many([p.seeks for p in people])
+    return [
+        Terms(frozenset(o), frozenset(s), content_words(p.offers), content_words(p.seeks))
+        for p, o, s in zip(people, offers, seeks, strict=True)
+    ]
+
+
 class _Concepts:
-    offers: list[frozenset[str]] = field(default_factory=list)
-    seeks: list[frozenset[str]] = field(default_factory=list)
+    """Concept sets per slot (empty for a free slot)."""
+
+    def __init__(self) -> None:
+        self.offers: list[frozenset[str]] = []
+        self.seeks: list[frozenset[str]] = []
 
 
-def _inverted(sets: Sequence[Iterable[str]]) -> dict[str, np.ndarray]:
-    index: dict[str, list[int]] = {}
-    for i, items in enumerate(sets):
+class _Postings:
+    """Concept -> slots that mention it, kept as sets and handed out as cached arrays."""
+
+    def __init__(self) -> None:
+        self._slots: dict[str, set[int]] = {}
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def add(self, slot: int, items: Iterable[str]) -> None:
         for item in items:
-            index.setdefault(item, []).append(i)
-    return {k: np.asarray(v, dtype=np.int64) for k, v in index.items()}
+            self._slots.setdefault(item, set()).add(slot)
+            self._arrays.pop(item, None)
+
+    def discard(self, slot: int, items: Iterable[str]) -> None:
+        for item in items:
+            slots = self._slots.get(item)
+            if slots is not None:
+                slots.discard(slot)
+                if not slots:
+                    del self._slots[item]
+                self._arrays.pop(item, None)
+
+    def get(self, item: str) -> np.ndarray | None:
+        hits = self._arrays.get(item)
+        if hits is None:
+            slots = self._slots.get(item)
+            if not slots:
+                return None
+            hits = self._arrays[item] = np.fromiter(slots, np.int64, len(slots))
+        return hits
+
+
+# Dates are stored as days since a fixed epoch and working days counted from it, so the index
+# does not depend on the day it was built: "not before tomorrow" is applied at query time.
+EPOCH = np.datetime64("2000-01-03", "D")  # a Monday
+OPEN_END = np.datetime64("2200-01-01", "D")  # an open availability window ends here
+_GROW = 1.5
+
+
+_OPEN_END_DAY = int((OPEN_END - EPOCH).astype(np.int64))
+
+
+def _days(day: date | None, default: np.datetime64) -> np.datetime64:
+    return np.datetime64(day, "D") if day else default
+
+
+def _as_date(day: int) -> date:
+    return (EPOCH + np.timedelta64(day, "D")).astype(date)
 
 
 class MatchIndex:
-    """Everything needed to rank peers for anyone in the population, precomputed."""
+    """Everything needed to rank peers for anyone in the population, kept up to date.
+
+    Each participant has a slot in column arrays; :meth:`upsert` and :meth:`remove` change one
+    participant without touching the others, so the index grows with the population instead
+    of being rebuilt for every change."""
 
     def __init__(
         self,
@@ -143,74 +212,168 @@ class MatchIndex:
         today: date,
         min_working_days: int = 3,
         scheme_rules: bool = True,
+        terms: Sequence[Terms] | None = None,
     ) -> None:
-        self.people = list(participants)
         # Off for meetings at an event: anyone present may meet anyone else, whatever their
         # role, country, languages or travel dates; only the scoring stays.
         self.scheme_rules = scheme_rules
         self.vocabulary = vocabulary
         self.today = today
         self.min_working_days = min_working_days
-        self.position = {p.key: i for i, p in enumerate(self.people)}
-        n = len(self.people)
+        self.people: list[Participant | None] = []
+        self.position: dict[str, int] = {}
+        self._free: list[int] = []
+        self._countries: dict[str, int] = {}
+        self.lang_bit: dict[str, int] = {}
+        self.concepts = _Concepts()
+        self.offers_by, self.seeks_by, self.any_by, self.eco_by = (
+            _Postings(),
+            _Postings(),
+            _Postings(),
+            _Postings(),
+        )
+        self.offers_text: list[str] = []
+        self.seeks_text: list[str] = []
+        self._allocate(len(participants))
+        self.upsert(participants, terms)
 
-        self.roles = np.fromiter((ROLE_BITS.get(p.role, 0) for p in self.people), np.int8, n)
-        self.done = np.fromiter((p.has_exchange for p in self.people), bool, n)
-        self.paused = np.fromiter((p.paused for p in self.people), bool, n)
-        self.can_visit = ((self.roles & CAN_VISIT) > 0) & ~self.done
-        self.can_host = (self.roles & CAN_HOST) > 0
-        # Active peers that can host, visit, or either (the role rule, before "not oneself").
-        self._hosts = self.can_host & ~self.paused
-        self._visitors = self.can_visit & ~self.paused
-        self._either = self._hosts | self._visitors
-        countries = {c: i for i, c in enumerate(sorted({p.country for p in self.people}))}
-        self.country = np.fromiter((countries[p.country] for p in self.people), np.int32, n)
-        langs = sorted({lang for p in self.people for lang in p.languages})
-        self.lang_bit = {lang: 1 << (i % 63) for i, lang in enumerate(langs)}
-        self.langs = np.fromiter(
-            (sum({self.lang_bit[lang] for lang in p.languages}) for p in self.people),
-            np.int64,
-            n,
-        )
-        first = np.datetime64(today + timedelta(days=1), "D")
-        last = np.datetime64(today + timedelta(days=OPEN_END_DAYS), "D")
-        self.start = np.array(
-            [
-                np.datetime64(p.available_from, "D") if p.available_from else first
-                for p in self.people
-            ],
-            dtype="datetime64[D]",
-        )
-        self.start = np.maximum(self.start, first) if n else self.start
-        self.end = np.array(
-            [np.datetime64(p.available_to or last, "D") for p in self.people],
-            dtype="datetime64[D]",
-        )
-        # Days since the epoch, and working days from ``today`` to the first day of the window
-        # and to the day after its last day: the working days of any overlap are a difference.
-        epoch = np.datetime64(today, "D")
-        self._start_day = self.start.astype(np.int64)
-        self._end_day = self.end.astype(np.int64)
-        self._work_start = np.busday_count(epoch, self.start)
-        self._work_end = np.busday_count(epoch, self.end + np.timedelta64(1, "D"))
+    # ----------------------------------------------------------------- changes
 
-        offers = vocabulary.extract_many([p.offers for p in self.people])
-        seeks = vocabulary.extract_many([p.seeks for p in self.people])
-        self.concepts = _Concepts(
-            offers=[frozenset(h) for h in offers], seeks=[frozenset(h) for h in seeks]
+    def _allocate(self, capacity: int) -> None:
+        """Grow the column arrays to ``capacity`` slots (new slots are free)."""
+        old = getattr(self, "alive", np.zeros(0, dtype=bool)).size
+        if capacity <= old and old:
+            return
+        capacity = max(capacity, 16)
+
+        def grown(name: str, dtype: type | str, fill: object = 0) -> np.ndarray:
+            array = np.full(capacity, fill, dtype=dtype)
+            if old:
+                array[:old] = getattr(self, name)
+            return array
+
+        self.alive = grown("alive", bool, False)
+        self.roles = grown("roles", np.int8)
+        self.done = grown("done", bool, False)
+        self.paused = grown("paused", bool, False)
+        self.country = grown("country", np.int32, -1)
+        self.langs = grown("langs", np.int64)
+        self._start_day = grown("_start_day", np.int64)
+        self._end_day = grown("_end_day", np.int64)
+        self._work_start = grown("_work_start", np.int64)
+        self._work_end = grown("_work_end", np.int64)
+        free = range(old, capacity)
+        self.people.extend([None] * len(free))
+        self.concepts.offers.extend([frozenset()] * len(free))
+        self.concepts.seeks.extend([frozenset()] * len(free))
+        self.offers_text.extend([""] * len(free))
+        self.seeks_text.extend([""] * len(free))
+        self._free.extend(reversed(free))  # pop() hands out the lowest slot first
+
+    def upsert(
+        self, participants: Sequence[Participant], terms: Sequence[Terms] | None = None
+    ) -> None:
+        """Add participants, or replace those already in the index (by key).
+
+        ``terms`` (one per participant) skips the extraction; otherwise it runs here."""
+        if not participants:
+            return
+        if terms is None:
+            terms = extract_terms(self.vocabulary, participants)
+        new = sum(1 for p in participants if p.key not in self.position)
+        if new > len(self._free):
+            self._allocate(int((self.alive.size + new - len(self._free)) * _GROW) + 1)
+        for p, t in zip(participants, terms, strict=True):
+            slot = self.position.get(p.key)
+            if slot is None:
+                slot = self._free.pop()
+                self.position[p.key] = slot
+            else:
+                self._forget(slot)
+            self._store(slot, p, t)
+
+    def remove(self, keys: Iterable[str]) -> None:
+        """Take participants out of the index (unknown keys are ignored)."""
+        for k in keys:
+            slot = self.position.pop(k, None)
+            if slot is not None:
+                self._forget(slot)
+                self._free.append(slot)
+
+    def terms_of(self, key: str) -> Terms | None:
+        """The terms the index holds for a participant."""
+        slot = self.position.get(key)
+        if slot is None:
+            return None
+        return Terms(
+            self.concepts.offers[slot],
+            self.concepts.seeks[slot],
+            self.offers_text[slot],
+            self.seeks_text[slot],
         )
-        del offers, seeks
-        self.offers_by = _inverted(self.concepts.offers)
-        self.seeks_by = _inverted(self.concepts.seeks)
-        self.any_by = _inverted(
-            [o | s for o, s in zip(self.concepts.offers, self.concepts.seeks, strict=True)]
-        )
-        self.eco_by = _inverted([p.ecosystems for p in self.people])
-        self.offers_text = [content_words(p.offers) for p in self.people]
-        self.seeks_text = [content_words(p.seeks) for p in self.people]
+
+    def _store(self, slot: int, p: Participant, t: Terms) -> None:
+        self.people[slot] = p
+        self.alive[slot] = True
+        self.roles[slot] = ROLE_BITS.get(p.role, 0)
+        self.done[slot] = p.has_exchange
+        self.paused[slot] = p.paused
+        self.country[slot] = self._countries.setdefault(p.country, len(self._countries))
+        bits = 0
+        for lang in set(p.languages):
+            bits |= self.lang_bit.setdefault(lang, 1 << (len(self.lang_bit) % 63))
+        self.langs[slot] = bits
+        start = max(_days(p.available_from, EPOCH), EPOCH)
+        end = max(_days(p.available_to, OPEN_END), EPOCH - 1)
+        self._start_day[slot] = int((start - EPOCH).astype(np.int64))
+        self._end_day[slot] = int((end - EPOCH).astype(np.int64))
+        self._work_start[slot] = int(np.busday_count(EPOCH, start))
+        self._work_end[slot] = int(np.busday_count(EPOCH, end + 1))
+        self.concepts.offers[slot], self.concepts.seeks[slot] = t.offers, t.seeks
+        self.offers_by.add(slot, t.offers)
+        self.seeks_by.add(slot, t.seeks)
+        self.any_by.add(slot, t.offers | t.seeks)
+        self.eco_by.add(slot, p.ecosystems)
+        self.offers_text[slot], self.seeks_text[slot] = t.offers_words, t.seeks_words
+
+    def _forget(self, slot: int) -> None:
+        p = self.people[slot]
+        offers, seeks = self.concepts.offers[slot], self.concepts.seeks[slot]
+        self.offers_by.discard(slot, offers)
+        self.seeks_by.discard(slot, seeks)
+        self.any_by.discard(slot, offers | seeks)
+        if p is not None:
+            self.eco_by.discard(slot, p.ecosystems)
+        self.people[slot] = None
+        self.alive[slot] = False
+        self.concepts.offers[slot] = self.concepts.seeks[slot] = frozenset()
+        self.offers_text[slot] = self.seeks_text[slot] = ""
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.position
+
+    def participant(self, key: str) -> Participant | None:
+        """The participant as the index holds it."""
+        slot = self.position.get(key)
+        return None if slot is None else self.people[slot]
 
     def __len__(self) -> int:
-        return len(self.people)
+        return len(self.position)
+
+    @property
+    def can_visit(self) -> np.ndarray:
+        """Slots that may still visit (a visitor role and no exchange used yet)."""
+        return ((self.roles & CAN_VISIT) > 0) & ~self.done & self.alive
+
+    @property
+    def can_host(self) -> np.ndarray:
+        """Slots that may host."""
+        return ((self.roles & CAN_HOST) > 0) & self.alive
+
+    def _person(self, i: int) -> Participant:
+        p = self.people[i]
+        assert p is not None, "a free slot has no participant"
+        return p
 
     # ----------------------------------------------------------------- rules
 
@@ -224,25 +387,36 @@ class MatchIndex:
 
     def _counterparts(self, i: int) -> np.ndarray:
         """Active peers other than ``i`` whose role complements ``i``'s (a new array)."""
-        visit, host = bool(self.can_visit[i]), bool(self.can_host[i])
+        can_visit, can_host = self.can_visit, self.can_host
+        visit, host = bool(can_visit[i]), bool(can_host[i])
         if visit and host:
-            mask = self._either.copy()
+            mask = can_host | can_visit
         elif visit:
-            mask = self._hosts.copy()
+            mask = can_host
         elif host:
-            mask = self._visitors.copy()
+            mask = can_visit
         else:
-            return np.zeros(len(self.people), dtype=bool)
+            return np.zeros(self.alive.size, dtype=bool)
+        mask &= ~self.paused
         mask[i] = False
         return mask
 
+    def _first_day(self) -> int:
+        """Tomorrow, in days since the epoch: no window starts before it."""
+        return int((np.datetime64(self.today, "D") + 1 - EPOCH).astype(np.int64))
+
     def _enough_days(self, i: int) -> np.ndarray:
-        """Peers whose window overlaps ``i``'s by at least ``min_working_days`` working days."""
+        """Peers whose window overlaps ``i``'s by at least ``min_working_days`` working days,
+        counting from tomorrow."""
+        first = self._first_day()
+        first_work = int(np.busday_count(EPOCH, EPOCH + first))
+        start_i = max(int(self._start_day[i]), first)
         overlap = np.minimum(self._end_day, self._end_day[i]) >= np.maximum(
-            self._start_day, self._start_day[i]
+            self._start_day, start_i
         )
+        work_start_i = max(int(self._work_start[i]), first_work)
         days = np.minimum(self._work_end, self._work_end[i]) - np.maximum(
-            self._work_start, self._work_start[i]
+            self._work_start, work_start_i
         )
         if self.min_working_days <= 0:  # windows that do not overlap count as 0 days
             return ~overlap | (days >= self.min_working_days)
@@ -251,7 +425,7 @@ class MatchIndex:
     def _rule_masks(self, i: int) -> list[np.ndarray]:
         """Cumulative masks, one per rule, in the order ``NoMatch`` reports them."""
         if not self.scheme_rules:
-            anyone = ~self.paused
+            anyone = self.alive & ~self.paused
             anyone[i] = False
             return [anyone] * 4
         step1 = self._counterparts(i)
@@ -291,7 +465,7 @@ class MatchIndex:
     # ----------------------------------------------------------------- scoring
 
     def _counts(self, concepts: Iterable[str], index: dict[str, np.ndarray]) -> np.ndarray:
-        total = np.zeros(len(self.people), dtype=np.float32)
+        total = np.zeros(self.alive.size, dtype=np.float32)
         for concept in concepts:
             hits = index.get(concept)
             if hits is not None:
@@ -302,7 +476,7 @@ class MatchIndex:
         """Raw points of the candidates without the text similarity (float32)."""
         they_give = self._counts(self.concepts.seeks[i], self.offers_by)[cand]
         you_give = self._counts(self.concepts.offers[i], self.seeks_by)[cand]
-        ecosystems = self._counts(self.people[i].ecosystems, self.eco_by)[cand]
+        ecosystems = self._counts(self._person(i).ecosystems, self.eco_by)[cand]
         shared = self._counts(self.concepts.offers[i] | self.concepts.seeks[i], self.any_by)[cand]
         return (
             W_COMPLEMENT * (they_give + you_give)
@@ -370,7 +544,7 @@ class MatchIndex:
         top = np.lexsort((cand, -scores))[:k]  # score desc, then by index
         return [
             Proposal(
-                self.people[j].key,
+                self._person(j).key,
                 round(float(scores[t]), 1),
                 self._reasons(i, j, float(text[t])),
             )
@@ -379,7 +553,7 @@ class MatchIndex:
 
     def rank_all(self, k: int = 5) -> dict[str, list[Proposal]]:
         """Top ``k`` for everyone (batch use)."""
-        return {p.key: self.propose(p.key, k) for p in self.people}
+        return {key: self.propose(key, k) for key in self.position}
 
     # ----------------------------------------------------------------- explanation
 
@@ -388,14 +562,15 @@ class MatchIndex:
         return self._reasons(i, j, float(self._text_similarity(i, np.asarray([j]))[0]))
 
     def _reasons(self, i: int, j: int, text: float) -> Reasons:
-        a, b = self.people[i], self.people[j]
+        a, b = self._person(i), self._person(j)
         ca, cb = self.concepts, self.concepts
-        start = max(self.start[i], self.start[j]).astype(date)
-        end = min(self.end[i], self.end[j]).astype(date)
-        open_end = self.today + timedelta(days=OPEN_END_DAYS)
-        window = (start, None if end >= open_end else end) if self.scheme_rules else None
-        you_visit = bool(self.can_visit[i] and self.can_host[j]) and (
-            a.role == "visitor" or not (self.can_host[i] and self.can_visit[j]) or b.role == "host"
+        start = _as_date(max(int(self._start_day[i]), int(self._start_day[j]), self._first_day()))
+        end_day = int(min(self._end_day[i], self._end_day[j]))
+        end = None if end_day >= _OPEN_END_DAY else _as_date(end_day)
+        window = (start, end) if self.scheme_rules else None
+        can_visit, can_host = self.can_visit, self.can_host
+        you_visit = bool(can_visit[i] and can_host[j]) and (
+            a.role == "visitor" or not (can_host[i] and can_visit[j]) or b.role == "host"
         )
         any_a = ca.offers[i] | ca.seeks[i]
         any_b = cb.offers[j] | cb.seeks[j]

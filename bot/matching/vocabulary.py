@@ -49,6 +49,7 @@ vocabulary's cache in one ``cdist`` call; the rest is dict look-ups per word. Ab
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -78,6 +79,7 @@ MIN_COMPOUND_HEAD = 4  # characters before a term found as a compound's suffix
 
 _CDIST_CHUNK = 4096  # words per cdist call (rows x anchor words x 4 bytes of memory)
 _BATCH = 4096  # texts tokenised and prepared together in extract_many
+EXTRACTION_VERSION = 1  # raise when a change of the code changes what a text yields
 _CACHE_LIMIT = 400_000  # per-word caches are cleared when they grow past this
 _TEXT_CACHE_LIMIT = 10_000  # whole-text results kept, ~6 MB (indexes are rebuilt from old texts)
 
@@ -269,6 +271,12 @@ class Vocabulary:
             self._exact[norm] = len(self._terms)
             self._terms.append(_Term(norm, concept_id, text, norm.count(" ") + 1, (), ()))
         self._build_indexes(german)
+        # What texts read with this vocabulary depend on: its terms and the extraction code's
+        # version. Stored extractions (``MatchTerms``) are valid only for the same signature.
+        digest = hashlib.sha1(f"extraction {EXTRACTION_VERSION}\n".encode(), usedforsecurity=False)
+        for term in self._terms:
+            digest.update(f"{term.concept}\t{term.norm}\n".encode())
+        self.signature = digest.hexdigest()[:16]
         self._word_cache: dict[str, _WordInfo] = {}
         self._token_cache: dict[str, tuple[str, ...]] = {}
         self._text_cache: dict[tuple[str, float], dict[str, ConceptHit]] = {}

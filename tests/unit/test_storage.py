@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from storage import repo
+from storage import repo, repo_population
 from storage.db import Database
 from storage.models import Profile, User
 
@@ -97,7 +97,7 @@ async def test_profiles_from_before_validation_count_as_approved(db_url: str) ->
     async with db.session() as s:
         _user, profile = await repo.get_user_and_profile(s, user_id=1)
         assert profile is not None and profile.review == "approved"
-        assert [p.user_id for _u, p in await repo.completed_participants(s)] == [1]
+        assert [r.user_id for r in await repo_population.participant_rows(s)] == [1]
         s.add(User(id=2))
         await s.flush()
         s.add(Profile(user_id=2))  # new rows default to waiting for validation

@@ -1,26 +1,35 @@
-"""The matching engine's index over every complete, validated profile, rebuilt when the
-population changes (its fingerprint), in a worker thread."""
+"""The matching engine's index over every complete, validated profile, kept up to date
+incrementally.
+
+The first use after a start reads the population as plain column rows (no ORM objects) with
+the terms stored for each profile (``MatchTerms``) and builds the index in a worker thread;
+only profiles whose texts (or the vocabulary) changed since their terms were stored are read
+again. After that, each use asks the database which users changed since the last look (the
+``updated_at`` indexes of profiles, users and exchanges) and puts only those into the index:
+a registration costs the same with 1,000 or 100,000 others. Terms computed here are written
+back a batch at a time in the caller's unit of work, so the next start reads them.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.matching.engine import MatchIndex, Participant
+from bot.matching.engine import MatchIndex, Participant, Terms, extract_terms
 from bot.matching.vocabulary import Vocabulary
 from bot.services.unit import Unit
-from storage import repo
-from storage.models import Profile, User
+from storage import repo, repo_population
+from storage.models import Profile, User, utcnow
+from storage.repo_population import Row
 
-
-@dataclass
-class Snapshot:
-    """The index and the rows it was built from."""
-
-    index: MatchIndex
-    rows: dict[int, tuple[User, Profile]]
-    fingerprint: tuple
+# A transaction commits at most this long after it stamped its rows (``updated_at``): what
+# changed is read with this overlap, so a slow commit by another worker is not missed.
+OVERLAP = timedelta(seconds=30)
+SAVE_BATCH = 2_000  # computed terms written back per unit of work
+INLINE = 32  # fewer texts than this to read are read on the loop (about 0.2 ms each)
 
 
 def key(user_id: int) -> str:
@@ -28,41 +37,192 @@ def key(user_id: int) -> str:
     return str(user_id)
 
 
+@dataclass
+class Snapshot:
+    """The index as one unit of work sees it; profile rows are read from that unit on demand."""
+
+    index: MatchIndex
+    unit: Unit
+    _rows: dict[int, tuple[User, Profile]] = field(default_factory=dict)
+
+    def __contains__(self, user_id: object) -> bool:
+        return isinstance(user_id, int) and key(user_id) in self.index
+
+    async def row(self, user_id: int) -> tuple[User, Profile]:
+        """The user and profile of someone in the population."""
+        row = self._rows.get(user_id)
+        if row is None:
+            user, profile = await repo.get_user_and_profile(self.unit.session, user_id=user_id)
+            if user is None or profile is None:
+                raise LookupError(f"user {user_id} left the population")
+            row = self._rows[user_id] = (user, profile)
+        return row
+
+    async def user(self, user_id: int) -> User:
+        return (await self.row(user_id))[0]
+
+    async def profile(self, user_id: int) -> Profile:
+        return (await self.row(user_id))[1]
+
+
+def terms_version(vocabulary: Vocabulary, offers: str, seeks: str) -> str:
+    """What stored terms are valid for: the texts and the vocabulary (``MatchTerms.version``)."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for part in (vocabulary.signature, offers, seeks):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def stored_terms(vocabulary: Vocabulary, row: Row) -> Terms | None:
+    """The row's stored terms, if they were read from these texts with this vocabulary."""
+    if row.terms_version != terms_version(vocabulary, row.offers, row.seeks):
+        return None
+    return Terms(
+        frozenset(row.offer_terms or ()),
+        frozenset(row.seek_terms or ()),
+        row.offers_words or "",
+        row.seeks_words or "",
+    )
+
+
+def participant(row: Row, has_exchange: bool) -> Participant:
+    return Participant(
+        key=key(row.user_id),
+        role=row.role,
+        country=row.country,
+        ecosystems=tuple(row.ecosystems),
+        offers=row.offers,
+        seeks=row.seeks,
+        languages=tuple(row.languages),
+        available_from=row.available_from,
+        available_to=row.available_to,
+        paused=row.paused,
+        has_exchange=has_exchange,
+    )
+
+
 class Population:
-    """The index, read in the caller's unit of work and kept while nothing changes."""
+    """The index, brought up to date in the caller's unit of work."""
 
     def __init__(self, clock: Clock, vocabulary: Vocabulary) -> None:
         self.clock = clock
         self.vocabulary = vocabulary
-        self._snapshot: Snapshot | None = None
+        self._index: MatchIndex | None = None
+        self._since: datetime | None = None
+        self._unsaved: dict[int, Terms] = {}  # computed here, not yet stored
         self._lock = asyncio.Lock()
 
     async def current(self, unit: Unit) -> Snapshot:
         """The index over the population as this unit of work sees it."""
         async with self._lock:
-            session = unit.session
-            fingerprint = await repo.population_fingerprint(session)
-            if self._snapshot and self._snapshot.fingerprint == fingerprint:
-                return self._snapshot
-            rows = await repo.completed_participants(session)
-            visited = await repo.visitors_with_exchange(session)
-            people = [
-                Participant(
-                    key=key(u.id),
-                    role=p.role or "",
-                    country=p.country or "",
-                    ecosystems=tuple(p.ecosystems),
-                    offers=p.offers or "",
-                    seeks=p.seeks or "",
-                    languages=tuple(p.languages),
-                    available_from=p.available_from,
-                    available_to=p.available_to,
-                    paused=u.paused,
-                    has_exchange=u.id in visited,
-                )
-                for u, p in rows
-            ]
-            today = self.clock.today()
-            index = await asyncio.to_thread(MatchIndex, people, self.vocabulary, today=today)
-            self._snapshot = Snapshot(index, {u.id: (u, p) for u, p in rows}, fingerprint)
-            return self._snapshot
+            if self._index is None:
+                await self._load(unit)
+            else:
+                await self._refresh(unit)
+            assert self._index is not None
+            self._index.today = self.clock.today()
+            await self._save_terms(unit)
+            return Snapshot(self._index, unit)
+
+    async def _load(self, unit: Unit) -> None:
+        """Read the whole population and build the index (in a worker thread)."""
+        session = unit.session
+        started = utcnow()
+        rows = await repo_population.participant_rows(session)
+        visited = await repo_population.visitors_with_exchange(session)
+        people = [participant(r, r.user_id in visited) for r in rows]
+        vocabulary, today = self.vocabulary, self.clock.today()
+
+        def build() -> tuple[MatchIndex, dict[int, Terms]]:
+            terms = [stored_terms(vocabulary, r) for r in rows]
+            stale = [i for i, t in enumerate(terms) if t is None]
+            fresh = extract_terms(vocabulary, [people[i] for i in stale])
+            for i, t in zip(stale, fresh, strict=True):
+                terms[i] = t
+            done = [t for t in terms if t is not None]
+            index = MatchIndex(people, vocabulary, today=today, terms=done)
+            return index, {rows[i].user_id: t for i, t in zip(stale, fresh, strict=True)}
+
+        self._index, unsaved = await asyncio.to_thread(build)
+        self._unsaved.update(unsaved)
+        self._since = started
+
+    async def _refresh(self, unit: Unit) -> None:
+        """Put whoever changed since the last look into the index, and take out who left."""
+        index, session = self._index, unit.session
+        assert index is not None and self._since is not None
+        started = utcnow()
+        changed = await repo_population.changed_since(session, since=self._since - OVERLAP)
+        size = await repo_population.population_size(session)
+        self._since = started
+        rows = await repo_population.participant_rows(session, user_ids=changed) if changed else []
+        found = {r.user_id: r for r in rows}
+        gone = [key(u) for u in changed if u not in found or not found[u].eligible]
+        index.remove(gone)
+        for k in gone:
+            self._unsaved.pop(int(k), None)
+        if len(index) + sum(1 for r in rows if r.eligible and key(r.user_id) not in index) != size:
+            # Someone left without a trace (erased: their rows are gone): compare the ids.
+            present = await repo_population.population_ids(session)
+            index.remove([k for k in list(index.position) if int(k) not in present])
+            missing = present - {int(k) for k in index.position} - set(found)
+            if missing:
+                rows += await repo_population.participant_rows(session, user_ids=missing)
+        eligible = [r for r in rows if r.eligible]
+        if not eligible:
+            return
+        visited = await repo_population.visitors_with_exchange(
+            session, user_ids=[r.user_id for r in eligible]
+        )
+        await self._put(index, [(r, participant(r, r.user_id in visited)) for r in eligible])
+
+    async def _put(self, index: MatchIndex, items: list[tuple[Row, Participant]]) -> None:
+        """Upsert changed participants, reading texts only where they changed."""
+        todo: list[tuple[Row, Participant]] = []
+        ready: list[tuple[Participant, Terms]] = []
+        for row, person in items:
+            held = index.participant(person.key)
+            if held == person:
+                continue  # nothing matching reads changed (a step of a conversation)
+            terms = None
+            if held is not None and (held.offers, held.seeks) == (person.offers, person.seeks):
+                terms = index.terms_of(person.key)
+            terms = terms or stored_terms(self.vocabulary, row)
+            if terms is None:
+                todo.append((row, person))
+            else:
+                ready.append((person, terms))
+        if todo:
+            people = [p for _r, p in todo]
+            if len(todo) < INLINE:
+                fresh = extract_terms(self.vocabulary, people)
+            else:
+                fresh = await asyncio.to_thread(extract_terms, self.vocabulary, people)
+            for (row, person), terms in zip(todo, fresh, strict=True):
+                ready.append((person, terms))
+                self._unsaved[row.user_id] = terms
+        index.upsert([p for p, _t in ready], [t for _p, t in ready])
+
+    async def _save_terms(self, unit: Unit) -> None:
+        """Write back a batch of computed terms (the texts they were read from are current)."""
+        if not self._unsaved or self._index is None:
+            return
+        batch = sorted(self._unsaved)[:SAVE_BATCH]
+        rows = []
+        for user_id in batch:
+            terms = self._unsaved.pop(user_id)
+            person = self._index.participant(key(user_id))
+            if person is None:
+                continue
+            rows.append(
+                {
+                    "user_id": user_id,
+                    "version": terms_version(self.vocabulary, person.offers, person.seeks),
+                    "offers": sorted(terms.offers),
+                    "seeks": sorted(terms.seeks),
+                    "offers_words": terms.offers_words,
+                    "seeks_words": terms.seeks_words,
+                }
+            )
+        await repo_population.save_terms(unit.session, rows=rows)

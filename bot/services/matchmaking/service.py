@@ -75,9 +75,9 @@ class Matchmaking:
         the open ones, so Next always moves on instead of cycling through the same cards.
         """
         pop = await self.population.current(unit)
-        if user_id not in pop.rows:
+        if user_id not in pop:
             return await self._not_in_population(unit, user_id)
-        me, _profile = pop.rows[user_id]
+        me = await pop.user(user_id)
         if me.paused:
             return Outcome().add(_(NO_MATCH_TEXT[NoMatch.PAUSED]))
         proposals = await repo.proposals_of(unit.session, user_id=user_id)
@@ -86,7 +86,7 @@ class Matchmaking:
             for p in proposals
             if p.closed_at is None
             and _mine(p, user_id)[0] in (Side.NEW, Side.SHOWN)
-            and _other_id(p, user_id) in pop.rows
+            and _other_id(p, user_id) in pop
         ]
         pending = [p for p in open_ if p.id not in skip]
         pending.sort(key=lambda p: (_theirs(p, user_id)[0] != Side.INTERESTED, -p.score))
@@ -105,7 +105,7 @@ class Matchmaking:
         if _mine(proposal, user_id)[0] == Side.NEW:  # the answer time starts now
             _set_mine(proposal, user_id, Side.SHOWN, shown=self.clock.now())
         await unit.session.flush()
-        return Outcome(replies=[self._card(pop, proposal, user_id)])
+        return Outcome(replies=[await self._card(pop, proposal, user_id)])
 
     async def _not_in_population(self, unit: Unit, user_id: int) -> Outcome:
         """Not complete, waiting for validation, or rejected: say which."""
@@ -152,9 +152,11 @@ class Matchmaking:
             )
         )
 
-    def _card(self, pop: Snapshot, proposal: Proposal, reader_id: int, intro: str = "") -> Reply:
+    async def _card(
+        self, pop: Snapshot, proposal: Proposal, reader_id: int, intro: str = ""
+    ) -> Reply:
         other_id = _other_id(proposal, reader_id)
-        _user, peer = pop.rows[other_id]
+        peer = await pop.profile(other_id)
         index = pop.index
         reasons = index.reasons(index.position[key(reader_id)], index.position[key(other_id)])
         text = (intro + "\n\n" if intro else "") + card_text(peer, reasons, self.vocabulary)
@@ -165,7 +167,7 @@ class Matchmaking:
     ) -> list[Reply]:
         """The pressed card, buttons replaced by the answer; so is every other copy of it
         in the reader's chat (the card of a notice and the one /matches showed)."""
-        card = self._card(pop, proposal, reader)
+        card = await self._card(pop, proposal, reader)
         text = card.text + "\n\n✅ " + esc(label)
         copies = await repo_delivery.take_cards(
             unit.session, chat_id=reader, tag=card_tag(proposal)
@@ -204,7 +206,7 @@ class Matchmaking:
             return Answered(Outcome(toast=_("You have already answered this proposal.")))
         if mine == Side.EXPIRED:
             return Answered(Outcome(toast=_("This proposal has expired.")))
-        if proposal.closed_at is not None or other not in pop.rows:
+        if proposal.closed_at is not None or other not in pop:
             return Answered(Outcome(toast=_("This proposal is not available any more.")))
         now = self.clock.now()
         notices: list[Notice] = []
@@ -218,8 +220,8 @@ class Matchmaking:
                 proposal.matched_at = proposal.closed_at = now
                 # Both introductions are durable messages (they carry the contacts): a crash
                 # after the commit delays them, never loses them.
-                notices.append(Notice(user_id, [introduction(*pop.rows[other])]))
-                notices.append(self._notice_introduction(pop, other, user_id))
+                notices.append(Notice(user_id, [introduction(*await pop.row(other))]))
+                notices.append(await self._notice_introduction(pop, other, user_id))
                 match = Match(pid, *self._visitor_and_host(pop, user_id, other), actor=user_id)
             else:
                 out.add(
@@ -228,12 +230,12 @@ class Matchmaking:
                         "Until then neither side sees the other's contact details."
                     )
                 )
-                other_user = pop.rows[other][0]
+                other_user = await pop.user(other)
                 if theirs == Side.NEW and not other_user.paused:
                     _set_theirs(proposal, user_id, Side.SHOWN, shown=now)
                     await session.flush()
                     notices.append(
-                        self._notice_card(
+                        await self._notice_card(
                             pop, proposal, other, N_("An organisation would like to meet you:")
                         )
                     )
@@ -251,7 +253,7 @@ class Matchmaking:
                 )
             )
             if theirs == Side.INTERESTED:
-                self._pair_ended(pop, other, user_id, DECLINED_NOTE, waiting, notices)
+                await self._pair_ended(pop, other, user_id, DECLINED_NOTE, waiting, notices)
         proposal.updated_at = now
         await session.flush()
         if press.action == callbacks.INTERESTED and match is None:  # while waiting: next card
@@ -283,7 +285,7 @@ class Matchmaking:
             session.add(proposal)
             await session.flush()
         pid = proposal.id or 0
-        if user_id not in pop.rows:  # not complete (or not validated) yet
+        if user_id not in pop:  # not complete (or not validated) yet
             _set_mine(proposal, user_id, Side.INTERESTED)
             return Answered(
                 Outcome().add(
@@ -294,10 +296,10 @@ class Matchmaking:
                     )
                 )
             )
-        if other_id not in pop.rows:
+        if other_id not in pop:
             _set_mine(proposal, user_id, Side.INTERESTED)
             other_user, _other_profile = await repo.get_user_and_profile(session, user_id=other_id)
-            me = pop.rows[user_id][1]
+            me = await pop.profile(user_id)
             if other_user is not None:
                 with use_language(language_of(other_user)):
                     text = _(
@@ -334,7 +336,7 @@ class Matchmaking:
         me_visits = index.reasons(index.position[key(me)], index.position[key(other)]).you_visit
         return (me, other) if me_visits else (other, me)
 
-    def _pair_ended(
+    async def _pair_ended(
         self,
         pop: Snapshot,
         to: int,
@@ -346,15 +348,15 @@ class Matchmaking:
         """Tell ``to``, who was interested, that the pair with ``peer`` ended; the next card
         follows (``_offer_next``)."""
         waiting.append(to)
-        organisation = pop.rows[peer][1].organisation or ""
-        notices.append(self._notice_text(pop, to, note, organisation=organisation))
+        organisation = (await pop.profile(peer)).organisation or ""
+        notices.append(await self._notice_text(pop, to, note, organisation=organisation))
 
     async def _offer_next(
         self, unit: Unit, pop: Snapshot, users: list[int], notices: list[Notice]
     ) -> None:
         """Append each user's next proposal card (if any) to the notice they are getting."""
         for user_id in users:
-            with use_language(language_of(pop.rows[user_id][0])):
+            with use_language(language_of(await pop.user(user_id))):
                 cards = [r for r in (await self.show(unit, user_id)).replies if r.keyboard]
             for notice in notices:
                 if notice.chat_id == user_id:
@@ -363,17 +365,18 @@ class Matchmaking:
 
     # ----------------------------------------------------------------- messages to others
 
-    def _notice_card(self, pop: Snapshot, proposal: Proposal, to: int, intro: str) -> Notice:
-        with use_language(language_of(pop.rows[to][0])):
-            return Notice(to, [self._card(pop, proposal, to, intro=_(intro))])
+    async def _notice_card(self, pop: Snapshot, proposal: Proposal, to: int, intro: str) -> Notice:
+        with use_language(language_of(await pop.user(to))):
+            return Notice(to, [await self._card(pop, proposal, to, intro=_(intro))])
 
-    def _notice_text(self, pop: Snapshot, to: int, text: str, **values: str) -> Notice:
-        with use_language(language_of(pop.rows[to][0])):
+    async def _notice_text(self, pop: Snapshot, to: int, text: str, **values: str) -> Notice:
+        with use_language(language_of(await pop.user(to))):
             return Notice(to, [Reply(_(text).format(**{k: esc(v) for k, v in values.items()}))])
 
-    def _notice_introduction(self, pop: Snapshot, to: int, other: int) -> Notice:
-        with use_language(language_of(pop.rows[to][0])):
-            return Notice(to, [introduction(*pop.rows[other])])
+    async def _notice_introduction(self, pop: Snapshot, to: int, other: int) -> Notice:
+        other_row = await pop.row(other)
+        with use_language(language_of(await pop.user(to))):
+            return Notice(to, [introduction(*other_row)])
 
     # ----------------------------------------------------------------- others' questions
 
@@ -392,7 +395,7 @@ class Matchmaking:
     async def nobody_fits(self, unit: Unit, user_id: int) -> str | None:
         """Why nobody at all can be proposed to this participant, or None (for staff)."""
         pop = await self.population.current(unit)
-        if user_id not in pop.rows:
+        if user_id not in pop:
             return None
         reason = pop.index.why_none(key(user_id))
         if reason in (NoMatch.ALL_SEEN, NoMatch.UNKNOWN):
@@ -402,7 +405,7 @@ class Matchmaking:
     async def new_participant(self, unit: Unit, user_id: int) -> None:
         """Push the newcomer to existing participants who rank them in their top 5."""
         pop = await self.population.current(unit)
-        if user_id not in pop.rows:
+        if user_id not in pop:
             return
         session = unit.session
         index = pop.index
@@ -429,7 +432,9 @@ class Matchmaking:
             other_user.pushed_at = now
             await session.flush()
             unit.notify(
-                self._notice_card(pop, proposal, other, N_("A new participant fits you well:"))
+                await self._notice_card(
+                    pop, proposal, other, N_("A new participant fits you well:")
+                )
             )
 
     # ----------------------------------------------------------------- the periodic job
@@ -449,7 +454,7 @@ class Matchmaking:
         for proposal in due:
             for side in (proposal.a_id, proposal.b_id):
                 status, shown_at, nudged_at = _mine(proposal, side)
-                if status != Side.SHOWN or shown_at is None or side not in pop.rows:
+                if status != Side.SHOWN or shown_at is None or side not in pop:
                     continue
                 column = "a" if side == proposal.a_id else "b"
                 other = _other_id(proposal, side)
@@ -458,7 +463,7 @@ class Matchmaking:
                         session, proposal_id=proposal.id or 0, side=column, now=now
                     ):
                         notices.append(
-                            self._notice_card(
+                            await self._notice_card(
                                 pop,
                                 proposal,
                                 side,
@@ -470,8 +475,8 @@ class Matchmaking:
                         session, proposal_id=proposal.id or 0, side=column, now=now
                     ):
                         continue
-                    if _mine(proposal, other)[0] == Side.INTERESTED and other in pop.rows:
-                        self._pair_ended(pop, other, side, EXPIRED_NOTE, waiting, notices)
+                    if _mine(proposal, other)[0] == Side.INTERESTED and other in pop:
+                        await self._pair_ended(pop, other, side, EXPIRED_NOTE, waiting, notices)
         await self._offer_next(unit, pop, waiting, notices)
         unit.notify(*notices)
 

@@ -1,0 +1,156 @@
+"""Queries of the matching population: plain column rows (no ORM objects), read in full once
+and then by what changed since, and the engine's stored terms per profile."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import and_, func, select, union
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Exchange, MatchTerms, Phase, Profile, Review, User
+
+
+class Row(NamedTuple):
+    """One profile as matching reads it, with its stored terms (None when there are none)."""
+
+    user_id: int
+    eligible: bool  # complete and validated: in the population
+    paused: bool
+    role: str
+    country: str
+    ecosystems: list[str]
+    offers: str
+    seeks: str
+    languages: list[str]
+    available_from: date | None
+    available_to: date | None
+    terms_version: str | None
+    offer_terms: list[str] | None
+    seek_terms: list[str] | None
+    offers_words: str | None
+    seeks_words: str | None
+
+
+_ELIGIBLE = and_(
+    Profile.completed_at.is_not(None),  # type: ignore[union-attr]
+    Profile.review == Review.APPROVED,
+)
+_COLUMNS = (
+    Profile.user_id,
+    _ELIGIBLE.label("eligible"),
+    User.paused,
+    Profile.role,
+    Profile.country,
+    Profile.ecosystems,
+    Profile.offers,
+    Profile.seeks,
+    Profile.languages,
+    Profile.available_from,
+    Profile.available_to,
+    MatchTerms.version,
+    MatchTerms.offers,
+    MatchTerms.seeks,
+    MatchTerms.offers_words,
+    MatchTerms.seeks_words,
+)
+
+
+def _row(values: Any) -> Row:
+    (uid, eligible, paused, role, country, ecos, offers, seeks, langs, start, end, *terms) = values
+    return Row(
+        uid,
+        bool(eligible),
+        bool(paused),
+        role or "",
+        country or "",
+        list(ecos or ()),
+        offers or "",
+        seeks or "",
+        list(langs or ()),
+        start,
+        end,
+        *terms,
+    )
+
+
+async def participant_rows(
+    session: AsyncSession, *, user_ids: Collection[int] | None = None
+) -> list[Row]:
+    """Every profile in the population, or the profiles of ``user_ids`` whatever their state
+    (a user without a profile, or erased, has no row)."""
+    query = (
+        select(*_COLUMNS)
+        .select_from(Profile)
+        .join(User, User.id == Profile.user_id)
+        .outerjoin(MatchTerms, MatchTerms.user_id == Profile.user_id)
+    )
+    if user_ids is None:
+        query = query.where(_ELIGIBLE)
+    else:
+        query = query.where(Profile.user_id.in_(list(user_ids)))  # type: ignore[attr-defined]
+    return [_row(r) for r in (await session.execute(query)).all()]
+
+
+async def changed_since(session: AsyncSession, *, since: datetime) -> set[int]:
+    """Users whose profile, user row or exchange (as visitor) changed at or after ``since``;
+    each part reads an index on ``updated_at``."""
+    query = union(
+        select(Profile.user_id).where(Profile.updated_at >= since),
+        select(User.id).where(User.updated_at >= since),
+        select(Exchange.visitor_id).where(Exchange.updated_at >= since),
+    )
+    return set((await session.execute(query)).scalars())
+
+
+async def population_size(session: AsyncSession) -> int:
+    """How many profiles are complete and validated (an index-only count)."""
+    query = select(func.count()).select_from(Profile).where(_ELIGIBLE)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def population_ids(session: AsyncSession) -> set[int]:
+    """The ids of the population (to find who was erased)."""
+    return set((await session.execute(select(Profile.user_id).where(_ELIGIBLE))).scalars())
+
+
+async def visitors_with_exchange(
+    session: AsyncSession, *, user_ids: Iterable[int] | None = None
+) -> set[int]:
+    """Visitors (of ``user_ids``, or all) whose one funded exchange is under way or done."""
+    query = select(Exchange.visitor_id).where(Exchange.phase.in_(Phase.USES_VISIT))  # type: ignore[attr-defined]
+    if user_ids is not None:
+        query = query.where(Exchange.visitor_id.in_(list(user_ids)))  # type: ignore[attr-defined]
+    return set((await session.execute(query)).scalars())
+
+
+async def save_terms(session: AsyncSession, *, rows: list[dict[str, Any]]) -> None:
+    """Store the engine's terms per user (insert or replace), in one statement per batch.
+
+    Each row holds ``user_id``, ``version``, ``offers``, ``seeks``, ``offers_words`` and
+    ``seeks_words``. A user erased meanwhile is skipped (no orphan row)."""
+    if not rows:
+        return
+    present = set(
+        (
+            await session.execute(
+                select(User.id).where(User.id.in_([r["user_id"] for r in rows]))  # type: ignore[union-attr]
+            )
+        ).scalars()
+    )
+    rows = [r for r in rows if r["user_id"] in present]
+    if not rows:
+        return
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(MatchTerms).values(rows)
+    columns = ("version", "offers", "seeks", "offers_words", "seeks_words")
+    statement = statement.on_conflict_do_update(
+        index_elements=[MatchTerms.user_id],
+        set_={c: statement.excluded[c] for c in columns},
+    )
+    await session.execute(statement)
