@@ -27,6 +27,7 @@ from bot.handlers.common import set_command_menus
 from bot.handlers.events import BACKGROUND
 from bot.matching.vocabulary import Vocabulary
 from bot.ratelimit import ChatPacedRateLimiter
+from bot.scheme import load_calendars
 from bot.services.account.service import Account
 from bot.services.deeplinks import Links
 from bot.services.events.index import EventIndexes
@@ -175,6 +176,11 @@ async def start_services(app: Application) -> None:
     await asyncio.to_thread(services.cities.load)
     # The country-name tables are built on first use; build them off the event loop too.
     await asyncio.to_thread(resolve_country, "DE", services.settings.eligible_countries)
+    # Public holidays are needed by the first date question: imported off the loop, while the
+    # bot already answers.
+    warm = asyncio.create_task(asyncio.to_thread(load_calendars))
+    app.bot_data.setdefault(BACKGROUND, set()).add(warm)
+    warm.add_done_callback(app.bot_data[BACKGROUND].discard)
     await set_command_menus(app)
     queue = app.update_queue
     unhandled = await services.inbox.unhandled()

@@ -22,7 +22,10 @@ from bot.services import deeplinks
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 SHOWN = 4  # characters of a secret kept after its kind's prefix
 OWN = ("bot", "storage", "__main__")
-QUIET = dict.fromkeys(("httpx", "httpcore", "apscheduler", "aiosqlite"), logging.WARNING)
+QUIET = dict.fromkeys(
+    ("httpx", "httpcore", "apscheduler", "aiosqlite", "fontTools", "fpdf", "alembic"),
+    logging.WARNING,
+)
 
 _TOKEN = re.compile(r"(?<!\d)(\d{5,16}):[A-Za-z0-9_-]{30,}")
 _SECRETS = ("st_", "ev_", "imp_")

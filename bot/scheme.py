@@ -16,11 +16,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-
-import holidays
+from typing import TYPE_CHECKING
 
 from bot import regions
 from bot.services.profile_text import add_months
+
+if TYPE_CHECKING:
+    import holidays
+
+
+def load_calendars() -> None:
+    """Import the ``holidays`` package (a twentieth of a second): the bot calls this in a worker
+    thread right after its start, so neither the start nor the first user waits for it."""
+    import holidays  # noqa: F401
+
 
 MIN_WORKING_DAYS = 3
 FULL_RATE_WORKING_DAYS = 5
@@ -35,6 +44,8 @@ def _calendar(
 ) -> holidays.HolidayBase:
     """The public holidays of a country (and region), growing by the years asked; weekends
     only for a country the package does not know."""
+    import holidays
+
     try:
         return holidays.country_holidays(country, subdiv=region, language=language)
     except NotImplementedError:  # an unknown country or region
@@ -53,6 +64,8 @@ def _named_subdivisions(country: str) -> dict[str, str]:
     """The package's subdivisions of a country reached by a city's name: cities of their own
     (``Augsburg``, ``Barcelona``, ``Stadt Zurich``) and, in Italy, the provinces whose patron
     saint is their capital's (``Milano`` → ``MI``)."""
+    import holidays
+
     try:
         cls = type(holidays.country_holidays(country))
     except NotImplementedError:
@@ -90,6 +103,8 @@ def holiday_names(
     country: str, days: Iterable[date], lang: str, region: str | None = None
 ) -> dict[date, str]:
     """The holidays' names in the reader's language, where the package has it (else none)."""
+    import holidays
+
     language = _HOLIDAY_LANGUAGES.get(lang)
     try:
         supported = type(holidays.country_holidays(country)).supported_languages

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from icalendar import Alarm, Calendar, Event
-
 PRODID = "-//cxbot//ClusterXchange//EN"
 
 
@@ -24,6 +22,8 @@ def visit_ics(
     now: datetime,
 ) -> bytes:
     """The visit from ``start`` to ``end`` (inclusive) as an all-day event in a VCALENDAR."""
+    from icalendar import Alarm, Calendar, Event  # a fiftieth of a second, not at start
+
     if isinstance(start, datetime) or isinstance(end, datetime):
         raise TypeError("start and end must be dates, not datetimes")
     if end < start:

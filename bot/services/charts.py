@@ -10,14 +10,37 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime, timedelta, tzinfo
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, DayLocator, date2num, num2date
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from functools import cache
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from bot.i18n import format_date
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
+@cache
+def _mpl() -> SimpleNamespace:
+    """matplotlib, imported on the first chart (in the worker thread that draws it): it takes
+    a third of a second, which the bot's start should not pay."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import AutoDateLocator, DayLocator, date2num, num2date
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    return SimpleNamespace(
+        FigureCanvasAgg=FigureCanvasAgg,
+        AutoDateLocator=AutoDateLocator,
+        DayLocator=DayLocator,
+        date2num=date2num,
+        num2date=num2date,
+        Figure=Figure,
+        FuncFormatter=FuncFormatter,
+        MaxNLocator=MaxNLocator,
+    )
+
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 100
 WIDTH_PX, HEIGHT_PX = int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI)
@@ -28,14 +51,14 @@ MAX_HOUR_TICKS = 8
 
 
 def _figure(title: str, ylabel: str) -> tuple[Figure, Axes]:
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)  # attaches itself to the figure
+    fig = _mpl().Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+    _mpl().FigureCanvasAgg(fig)  # attaches itself to the figure
     ax = fig.add_subplot()
     ax.set_title(title, parse_math=False, fontsize=13)
     if ylabel:
         ax.set_ylabel(ylabel, parse_math=False)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(_mpl().MaxNLocator(integer=True))
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
     return fig, ax
@@ -116,7 +139,7 @@ def line_chart_png(
         _empty(ax, empty_text)
         return _png(fig)
     points = sorted(zip(xs, ys, strict=True))
-    days = [date2num(x) for x, _y in points]
+    days = [_mpl().date2num(x) for x, _y in points]
     counts = [y for _x, y in points]
     ax.step(days, counts, where="post", color=COLOR, linewidth=2)
     ax.fill_between(days, counts, step="post", color=COLOR, alpha=0.15)
@@ -133,12 +156,17 @@ def line_chart_png(
     first, last = points[0][0], points[-1][0]
     span = (last - first).days
     if span <= 10:
-        ax.xaxis.set_major_locator(DayLocator())
+        ax.xaxis.set_major_locator(_mpl().DayLocator())
         if span < 2:
-            ax.set_xlim(date2num(first - timedelta(days=1)), date2num(last + timedelta(days=1)))
+            ax.set_xlim(
+                _mpl().date2num(first - timedelta(days=1)),
+                _mpl().date2num(last + timedelta(days=1)),
+            )
     else:
-        ax.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=7))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: format_date(num2date(x).date())))
+        ax.xaxis.set_major_locator(_mpl().AutoDateLocator(minticks=3, maxticks=7))
+    ax.xaxis.set_major_formatter(
+        _mpl().FuncFormatter(lambda x, _pos: format_date(_mpl().num2date(x).date()))
+    )
     ax.tick_params(axis="x", labelrotation=30)
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
@@ -166,7 +194,7 @@ def _hour_ticks(
         if wall >= lo:
             # Wall-clock hours skipped or repeated by a DST change are labelled as they really are.
             moment = wall.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
-            x = float(date2num(moment))
+            x = float(_mpl().date2num(moment))
             if x not in ticks:
                 label = moment.strftime("%H:%M")
                 if moment.date() != previous_day:
@@ -174,7 +202,10 @@ def _hour_ticks(
                     previous_day = moment.date()
                 ticks[x] = label
         wall += timedelta(hours=step)
-    limits = (float(date2num(lo.replace(tzinfo=tz))), float(date2num(hi.replace(tzinfo=tz))))
+    limits = (
+        float(_mpl().date2num(lo.replace(tzinfo=tz))),
+        float(_mpl().date2num(hi.replace(tzinfo=tz))),
+    )
     return *limits, ticks
 
 
@@ -194,7 +225,7 @@ def timeline_chart_png(
         _empty(ax, empty_text)
         return _png(fig)
     local = sorted(t.astimezone(tz) for t in times)
-    xs = [float(date2num(t)) for t in local]
+    xs = [float(_mpl().date2num(t)) for t in local]
     counts = list(range(1, len(local) + 1))
     ax.step(xs, counts, where="post", color=COLOR, linewidth=2)
     ax.fill_between(xs, counts, step="post", color=COLOR, alpha=0.15)
@@ -215,11 +246,11 @@ def timeline_chart_png(
         ax.set_xticks(list(ticks), list(ticks.values()), parse_math=False, fontsize=9)
     else:
         if (last - first).days <= 10:
-            ax.xaxis.set_major_locator(DayLocator(tz=tz))
+            ax.xaxis.set_major_locator(_mpl().DayLocator(tz=tz))
         else:
-            ax.xaxis.set_major_locator(AutoDateLocator(tz=tz, minticks=3, maxticks=7))
+            ax.xaxis.set_major_locator(_mpl().AutoDateLocator(tz=tz, minticks=3, maxticks=7))
         ax.xaxis.set_major_formatter(
-            FuncFormatter(lambda x, _pos: format_date(num2date(x, tz=tz).date()))
+            _mpl().FuncFormatter(lambda x, _pos: format_date(_mpl().num2date(x, tz=tz).date()))
         )
         ax.tick_params(axis="x", labelrotation=30)
         for label in ax.get_xticklabels():

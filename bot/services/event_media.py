@@ -8,16 +8,19 @@ fonts shipped with matplotlib, so any Unicode event name (umlauts, Greek, dashes
 from __future__ import annotations
 
 import io
+from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
-import segno
-from fpdf import FPDF
-from fpdf.enums import Align, XPos, YPos
+# segno and fpdf2 (with fontTools) are imported where they are used, in the worker thread that
+# draws: the bot's start does not pay for them.
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 QR_TARGET_PX = 700
 QR_BORDER = 4
-FONT_DIR = Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf"
+_MATPLOTLIB = find_spec("matplotlib")  # found without importing it
+FONT_DIR = Path(*(_MATPLOTLIB.submodule_search_locations or ["."])[:1]) / "mpl-data/fonts/ttf"
 FONT = "DejaVu"
 
 PAGE_W, PAGE_H = 210.0, 297.0  # A4 portrait, mm
@@ -34,6 +37,8 @@ WHEN_PT, INSTR_PT, LINK_PT = 15, 12, 9
 
 def qr_png(link: str) -> bytes:
     """A PNG QR code of ``link``, dark on white, about 700 px wide with a 4-module border."""
+    import segno
+
     qr = segno.make(link, error="m", micro=False)
     modules, _ = qr.symbol_size(scale=1, border=QR_BORDER)
     scale = max(1, round(QR_TARGET_PX / modules))
@@ -50,6 +55,8 @@ def _height(pdf: FPDF, text: str, size: float, *, bold: bool = False) -> float:
 
 
 def _write(pdf: FPDF, text: str, size: float, *, bold: bool = False) -> None:
+    from fpdf.enums import Align, XPos, YPos
+
     pdf.set_font(FONT, "B" if bold else "", size)
     pdf.set_x(MARGIN)
     pdf.multi_cell(
@@ -81,6 +88,8 @@ def poster_pdf(
     *, event_name: str, when: str, where: str, link: str, instructions: list[str]
 ) -> bytes:
     """A one-page A4 poster: title, when/where, a large QR code, instructions and the link."""
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))

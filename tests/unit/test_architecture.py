@@ -369,3 +369,17 @@ def test_deliberate_callback_parsing_and_a_long_module_are_reported(tmp_path: Pa
     problems = callback_violations(mods)
     assert len(problems) == 3 and all("bot.services.a.service" in p for p in problems), problems
     assert size_violations(mods) == [f"bot.services.a.long: {MAX_LINES + 2} lines (at most 800)"]
+
+
+def test_the_bot_starts_without_the_heavy_libraries() -> None:
+    """Charts, posters, QR codes and holidays are imported where they are used (in worker
+    threads), not when the bot starts (issue 13: start to first update)."""
+    import subprocess
+    import sys
+
+    heavy = ("matplotlib", "fpdf", "fontTools", "segno", "holidays", "icalendar")
+    code = (
+        f"import sys, bot.app, bot.cli; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
