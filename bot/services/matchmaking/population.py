@@ -28,7 +28,7 @@ from storage.repo_population import Row
 # A transaction commits at most this long after it stamped its rows (``updated_at``): what
 # changed is read with this overlap, so a slow commit by another worker is not missed.
 OVERLAP = timedelta(seconds=30)
-SAVE_BATCH = 2_000  # computed terms written back per unit of work
+SAVE_BATCH = 500  # computed terms written back per unit of work
 INLINE = 32  # fewer texts than this to read are read on the loop (about 0.2 ms each)
 
 
@@ -129,12 +129,13 @@ class Population:
         """Read the whole population and build the index (in a worker thread)."""
         session = unit.session
         started = utcnow()
-        rows = await repo_population.participant_rows(session)
+        raw = await repo_population.participant_rows(session, parse=False)
         visited = await repo_population.visitors_with_exchange(session)
-        people = [participant(r, r.user_id in visited) for r in rows]
         vocabulary, today = self.vocabulary, self.clock.today()
 
         def build() -> tuple[MatchIndex, dict[int, Terms]]:
+            rows = repo_population.parse_rows(raw)
+            people = [participant(r, r.user_id in visited) for r in rows]
             terms = [stored_terms(vocabulary, r) for r in rows]
             stale = [i for i, t in enumerate(terms) if t is None]
             fresh = extract_terms(vocabulary, [people[i] for i in stale])
