@@ -353,7 +353,7 @@ class Naive:
     def __init__(self, people: Sequence[Any]) -> None:
         self.people = people
         first = TODAY + timedelta(days=1)
-        last = TODAY + timedelta(days=engine.OPEN_END_DAYS)
+        last = engine.OPEN_END.astype(date)  # where the engine ends an open window
         self.rows = [
             (
                 p.role in ("visitor", "both") and not p.has_exchange,

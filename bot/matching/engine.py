@@ -464,7 +464,7 @@ class MatchIndex:
 
     # ----------------------------------------------------------------- scoring
 
-    def _counts(self, concepts: Iterable[str], index: dict[str, np.ndarray]) -> np.ndarray:
+    def _counts(self, concepts: Iterable[str], index: _Postings) -> np.ndarray:
         total = np.zeros(self.alive.size, dtype=np.float32)
         for concept in concepts:
             hits = index.get(concept)
