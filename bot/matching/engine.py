@@ -155,10 +155,17 @@ class _Postings:
         self._slots: dict[str, set[int]] = {}
         self._arrays: dict[str, np.ndarray] = {}
 
-    def add(self, slot: int, items: Iterable[str]) -> None:
-        for item in items:
-            self._slots.setdefault(item, set()).add(slot)
-            self._arrays.pop(item, None)
+    def add(self, slots: Iterable[int], items: Iterable[Iterable[str]]) -> None:
+        """Each slot mentions its items (one iterable of items per slot)."""
+        postings, arrays = self._slots, self._arrays
+        for slot, its in zip(slots, items, strict=True):
+            for item in its:
+                found = postings.get(item)
+                if found is None:
+                    postings[item] = {slot}
+                else:
+                    found.add(slot)
+                arrays.pop(item, None)
 
     def discard(self, slot: int, items: Iterable[str]) -> None:
         for item in items:
@@ -189,8 +196,8 @@ _GROW = 1.5
 _OPEN_END_DAY = int((OPEN_END - EPOCH).astype(np.int64))
 
 
-def _days(day: date | None, default: np.datetime64) -> np.datetime64:
-    return np.datetime64(day, "D") if day else default
+_EPOCH_DATE: date = EPOCH.astype(date)
+_OPEN_END_DATE: date = OPEN_END.astype(date)
 
 
 def _as_date(day: int) -> date:
@@ -280,17 +287,19 @@ class MatchIndex:
             return
         if terms is None:
             terms = extract_terms(self.vocabulary, participants)
-        new = sum(1 for p in participants if p.key not in self.position)
+        latest = {p.key: (p, t) for p, t in zip(participants, terms, strict=True)}  # last wins
+        new = sum(1 for k in latest if k not in self.position)
         if new > len(self._free):
             self._allocate(int((self.alive.size + new - len(self._free)) * _GROW) + 1)
-        for p, t in zip(participants, terms, strict=True):
-            slot = self.position.get(p.key)
+        slots = []
+        for k in latest:
+            slot = self.position.get(k)
             if slot is None:
-                slot = self._free.pop()
-                self.position[p.key] = slot
+                slot = self.position[k] = self._free.pop()
             else:
                 self._forget(slot)
-            self._store(slot, p, t)
+            slots.append(slot)
+        self._store(slots, [p for p, _t in latest.values()], [t for _p, t in latest.values()])
 
     def remove(self, keys: Iterable[str]) -> None:
         """Take participants out of the index (unknown keys are ignored)."""
@@ -312,29 +321,44 @@ class MatchIndex:
             self.seeks_text[slot],
         )
 
-    def _store(self, slot: int, p: Participant, t: Terms) -> None:
-        self.people[slot] = p
-        self.alive[slot] = True
-        self.roles[slot] = ROLE_BITS.get(p.role, 0)
-        self.done[slot] = p.has_exchange
-        self.paused[slot] = p.paused
-        self.country[slot] = self._countries.setdefault(p.country, len(self._countries))
+    def _store(self, slots: list[int], people: list[Participant], terms: list[Terms]) -> None:
+        """Write participants into their slots: the columns in whole-array operations."""
+        n, at = len(slots), np.asarray(slots, dtype=np.int64)
+        countries = self._countries
+        self.alive[at] = True
+        self.roles[at] = np.fromiter((ROLE_BITS.get(p.role, 0) for p in people), np.int8, n)
+        self.done[at] = np.fromiter((p.has_exchange for p in people), bool, n)
+        self.paused[at] = np.fromiter((p.paused for p in people), bool, n)
+        self.country[at] = np.fromiter(
+            (countries.setdefault(p.country, len(countries)) for p in people), np.int32, n
+        )
+        self.langs[at] = np.fromiter((self._lang_bits(p.languages) for p in people), np.int64, n)
+        start = np.maximum(
+            np.array([p.available_from or _EPOCH_DATE for p in people], dtype="datetime64[D]"),
+            EPOCH,
+        )
+        end = np.maximum(
+            np.array([p.available_to or _OPEN_END_DATE for p in people], dtype="datetime64[D]"),
+            EPOCH - 1,
+        )
+        self._start_day[at] = (start - EPOCH).astype(np.int64)
+        self._end_day[at] = (end - EPOCH).astype(np.int64)
+        self._work_start[at] = np.busday_count(EPOCH, start)
+        self._work_end[at] = np.busday_count(EPOCH, end + 1)
+        for slot, p, t in zip(slots, people, terms, strict=True):
+            self.people[slot] = p
+            self.concepts.offers[slot], self.concepts.seeks[slot] = t.offers, t.seeks
+            self.offers_text[slot], self.seeks_text[slot] = t.offers_words, t.seeks_words
+        self.offers_by.add(slots, (t.offers for t in terms))
+        self.seeks_by.add(slots, (t.seeks for t in terms))
+        self.any_by.add(slots, (t.offers | t.seeks for t in terms))
+        self.eco_by.add(slots, (p.ecosystems for p in people))
+
+    def _lang_bits(self, languages: Iterable[str]) -> int:
         bits = 0
-        for lang in set(p.languages):
+        for lang in set(languages):
             bits |= self.lang_bit.setdefault(lang, 1 << (len(self.lang_bit) % 63))
-        self.langs[slot] = bits
-        start = max(_days(p.available_from, EPOCH), EPOCH)
-        end = max(_days(p.available_to, OPEN_END), EPOCH - 1)
-        self._start_day[slot] = int((start - EPOCH).astype(np.int64))
-        self._end_day[slot] = int((end - EPOCH).astype(np.int64))
-        self._work_start[slot] = int(np.busday_count(EPOCH, start))
-        self._work_end[slot] = int(np.busday_count(EPOCH, end + 1))
-        self.concepts.offers[slot], self.concepts.seeks[slot] = t.offers, t.seeks
-        self.offers_by.add(slot, t.offers)
-        self.seeks_by.add(slot, t.seeks)
-        self.any_by.add(slot, t.offers | t.seeks)
-        self.eco_by.add(slot, p.ecosystems)
-        self.offers_text[slot], self.seeks_text[slot] = t.offers_words, t.seeks_words
+        return bits
 
     def _forget(self, slot: int) -> None:
         p = self.people[slot]

@@ -152,3 +152,14 @@ def test_growing_keeps_every_column(vocabulary: Vocabulary) -> None:
     assert index.alive.sum() == 200 and index.alive.size >= 200
     assert np.all(index.roles[[index.position[h.key] for h in hosts]] == 2)
     assert len(index.propose("0", 500)) == 199
+
+
+def test_the_last_of_one_key_in_a_batch_wins(
+    vocabulary: Vocabulary, people: list[Participant]
+) -> None:
+    first, other = people[0], people[1]
+    later = replace(other, key=first.key)
+    index = MatchIndex([first, later], vocabulary, today=TODAY)
+    assert len(index) == 1 and index.participant(first.key) == later
+    assert index.terms_of(first.key) == extract_terms(vocabulary, [later])[0]
+    assert index.alive.sum() == 1
