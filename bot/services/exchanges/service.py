@@ -106,6 +106,8 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
                 phase=ex.phase,
             )
         )
+        if self.cities is not None:  # the host's region decides the public holidays
+            await self.cities.ready()
         x = XCtx(unit, ex, vu, vp, hu, hp, actor)
         if needs_approval:
             partnership = await repo.get_partnership(session, partnership_id=vp.partnership_id or 0)

@@ -214,6 +214,7 @@ class AnswersMixin(Flow):
             setattr(p, key, (r.get(key) or "")[: LIMITS[key]] or None)
         p.country = r.get("country") if r.get("country") in self.eligible else None
         city = (r.get("city") or "")[: LIMITS["city"]]
+        await self.cities.ready()
         found = self.cities.resolve(p.country or "", city).exact if city and p.country else None
         if found is not None:
             p.city, p.city_geoname_id = found.name, found.geoname_id
@@ -287,6 +288,7 @@ class AnswersMixin(Flow):
             return
         chosen = number(value)
         if chosen is not None and chosen < len(candidates):
+            await self.cities.ready()
             city = self.cities.get(int(candidates[chosen]["id"]))
             if city is not None:
                 name = candidates[chosen]["name"]

@@ -107,6 +107,7 @@ class Onboarding(AnswersMixin):
             elif state == "country":
                 self._typed_country(ctx, text)
             elif state == "city":
+                await self.cities.ready()
                 self._typed_city(ctx, text)
             elif state in ("available_from", "available_to"):
                 self._typed_date(ctx, state, text)
