@@ -133,7 +133,10 @@ def build_application(
     # Features get what they need at construction; none holds another feature's service.
     access = StaffAccess(settings.admin_ids)
     links = Links(settings.bot_username)
-    matchmaking = Matchmaking(clock, vocabulary, answer_days=settings.proposal_answer_days)
+    units = Units(db, clock, languages)
+    matchmaking = Matchmaking(
+        clock, vocabulary, units.job, answer_days=settings.proposal_answer_days
+    )
     exchanges = Exchanges(clock, settings, access, cities)
     reviews = Reviews(clock, access, exchanges)
     events = Events(clock, settings, access, EventIndexes(vocabulary), links, languages.remember)
@@ -145,7 +148,7 @@ def build_application(
         settings=settings,
         db=db,
         clock=clock,
-        units=Units(db, clock, languages),
+        units=units,
         inbox=inbox,
         outbox=Outbox(db, clock),
         cities=cities,
@@ -195,8 +198,11 @@ async def start_services(app: Application) -> None:
 
 
 async def stop_services(app: Application) -> None:
-    """post_shutdown: let running broadcasts finish (briefly), close the database pool."""
+    """post_shutdown: let running broadcasts and the matching terms' write-back finish
+    (briefly), close the database pool."""
     running = set(app.bot_data.get(BACKGROUND, ()))
+    if saving := services_of(app).matchmaking.population.saving:
+        running.add(saving)
     if running:
         _done, pending = await asyncio.wait(running, timeout=SHUTDOWN_GRACE)
         for task in pending:

@@ -167,8 +167,9 @@ class MatchTerms(SQLModel, table=True):
         )
     )  # fmt: skip
     version: str = Field(max_length=40)
-    offers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    seeks: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Concept ids separated by spaces (ids have none): cheaper to write and read than JSON.
+    offers: str = Field(default="", sa_column=Column(Text, nullable=False))
+    seeks: str = Field(default="", sa_column=Column(Text, nullable=False))
     offers_words: str = Field(default="", sa_column=Column(Text, nullable=False))
     seeks_words: str = Field(default="", sa_column=Column(Text, nullable=False))
 

@@ -31,8 +31,8 @@ class Row(NamedTuple):
     available_from: date | None
     available_to: date | None
     terms_version: str | None
-    offer_terms: list[str] | None
-    seek_terms: list[str] | None
+    offer_terms: str | None  # concept ids separated by spaces
+    seek_terms: str | None
     offers_words: str | None
     seeks_words: str | None
 
@@ -55,37 +55,32 @@ _COLUMNS = (
     Profile.available_from,
     Profile.available_to,
     MatchTerms.version,
-    cast(MatchTerms.offers, Text).label("offer_terms_json"),
-    cast(MatchTerms.seeks, Text).label("seek_terms_json"),
+    MatchTerms.offers,
+    MatchTerms.seeks,
     MatchTerms.offers_words,
     MatchTerms.seeks_words,
 )
 
 
-def _list(text: str | None) -> list[str] | None:
-    return None if text is None else list(json.loads(text) or ())
+def _list(text: str | None) -> list[str]:
+    return list(json.loads(text) or ()) if text else []
 
 
 def _row(values: Any) -> Row:
     (uid, eligible, paused, role, country, ecos, offers, seeks, langs, start, end, *terms) = values
-    version, offer_terms, seek_terms, offers_words, seeks_words = terms
     return Row(
         uid,
         bool(eligible),
         bool(paused),
         role or "",
         country or "",
-        _list(ecos) or [],
+        _list(ecos),
         offers or "",
         seeks or "",
-        _list(langs) or [],
+        _list(langs),
         start,
         end,
-        version,
-        _list(offer_terms),
-        _list(seek_terms),
-        offers_words,
-        seeks_words,
+        *terms,
     )
 
 

@@ -247,6 +247,8 @@ class Vocabulary:
         for concept in concepts:
             if concept.id in self.concepts:
                 raise ValueError(f"duplicate concept id {concept.id!r}")
+            if not concept.id or concept.id != "".join(concept.id.split()):
+                raise ValueError(f"concept id {concept.id!r} is empty or has white space")
             self.concepts[concept.id] = concept
 
         self._terms: list[_Term] = []

@@ -337,6 +337,15 @@ def test_conflicting_terms_are_rejected() -> None:
         Vocabulary.from_data(items)
     with pytest.raises(ValueError, match="duplicate"):
         Vocabulary.from_data([items[0], {**items[0], "terms": {}}])
+    with pytest.raises(ValueError, match="white space"):  # ids are stored space-separated
+        Vocabulary.from_data([{**items[0], "id": "fuel cells"}])
+
+
+def test_the_signature_changes_with_the_terms() -> None:
+    items = [{"id": "a", "en": "alpha", "de": "Alpha", "terms": {"en": [], "de": []}}]
+    one, same = Vocabulary.from_data(items), Vocabulary.from_data(items)
+    other = Vocabulary.from_data([{**items[0], "terms": {"en": ["aleph"], "de": []}}])
+    assert one.signature == same.signature != other.signature
 
 
 def test_remembered_texts_give_the_same_hits_and_callers_cannot_spoil_them() -> None:

@@ -7,15 +7,20 @@ only profiles whose texts (or the vocabulary) changed since their terms were sto
 again. After that, each use asks the database which users changed since the last look (the
 ``updated_at`` indexes of profiles, users and exchanges) and puts only those into the index:
 a registration costs the same with 1,000 or 100,000 others. Terms computed here are written
-back a batch at a time in the caller's unit of work, so the next start reads them.
+back by a background task in short units of work of their own (a batch each, the event loop
+free in between), so the next start reads them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 
 from bot.clock import Clock
 from bot.matching.engine import MatchIndex, Participant, Terms, extract_terms
@@ -28,7 +33,9 @@ from storage.repo_population import Row
 # A transaction commits at most this long after it stamped its rows (``updated_at``): what
 # changed is read with this overlap, so a slow commit by another worker is not missed.
 OVERLAP = timedelta(seconds=30)
-SAVE_BATCH = 500  # computed terms written back per unit of work
+SAVE_BATCH = 500  # computed terms written back per unit of work (about 20 ms of the loop)
+
+log = logging.getLogger(__name__)
 INLINE = 32  # fewer texts than this to read are read on the loop (about 0.2 ms each)
 
 
@@ -79,8 +86,8 @@ def stored_terms(vocabulary: Vocabulary, row: Row) -> Terms | None:
     if row.terms_version != terms_version(vocabulary, row.offers, row.seeks):
         return None
     return Terms(
-        frozenset(row.offer_terms or ()),
-        frozenset(row.seek_terms or ()),
+        frozenset((row.offer_terms or "").split()),
+        frozenset((row.seek_terms or "").split()),
         row.offers_words or "",
         row.seeks_words or "",
     )
@@ -105,12 +112,19 @@ def participant(row: Row, has_exchange: bool) -> Participant:
 class Population:
     """The index, brought up to date in the caller's unit of work."""
 
-    def __init__(self, clock: Clock, vocabulary: Vocabulary) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        vocabulary: Vocabulary,
+        units: Callable[[], AbstractAsyncContextManager[Unit]],
+    ) -> None:
         self.clock = clock
         self.vocabulary = vocabulary
+        self._units = units  # units of work of the write-back
         self._index: MatchIndex | None = None
         self._since: datetime | None = None
         self._unsaved: dict[int, Terms] = {}  # computed here, not yet stored
+        self._saving: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
     async def current(self, unit: Unit) -> Snapshot:
@@ -122,7 +136,8 @@ class Population:
                 await self._refresh(unit)
             assert self._index is not None
             self._index.today = self.clock.today()
-            await self._save_terms(unit)
+            if self._unsaved and (self._saving is None or self._saving.done()):
+                self._saving = asyncio.create_task(self._write_back())
             return Snapshot(self._index, unit)
 
     async def _load(self, unit: Unit) -> None:
@@ -205,25 +220,39 @@ class Population:
                 self._unsaved[row.user_id] = terms
         index.upsert([p for p, _t in ready], [t for _p, t in ready])
 
-    async def _save_terms(self, unit: Unit) -> None:
-        """Write back a batch of computed terms (the texts they were read from are current)."""
-        if not self._unsaved or self._index is None:
-            return
-        batch = sorted(self._unsaved)[:SAVE_BATCH]
-        rows = []
-        for user_id in batch:
-            terms = self._unsaved.pop(user_id)
-            person = self._index.participant(key(user_id))
-            if person is None:
-                continue
-            rows.append(
-                {
-                    "user_id": user_id,
-                    "version": terms_version(self.vocabulary, person.offers, person.seeks),
-                    "offers": sorted(terms.offers),
-                    "seeks": sorted(terms.seeks),
-                    "offers_words": terms.offers_words,
-                    "seeks_words": terms.seeks_words,
-                }
-            )
-        await repo_population.save_terms(unit.session, rows=rows)
+    async def _write_back(self) -> None:
+        """Store the computed terms, a batch per unit of work, until none is left."""
+        try:
+            while self._unsaved:
+                batch = sorted(islice(self._unsaved, SAVE_BATCH))  # one order: no deadlock
+                taken = {user_id: self._unsaved[user_id] for user_id in batch}
+                rows = []
+                for user_id, terms in taken.items():
+                    person = self._index.participant(key(user_id)) if self._index else None
+                    if person is not None:  # still in the population, with these texts
+                        rows.append(
+                            {
+                                "user_id": user_id,
+                                "version": terms_version(
+                                    self.vocabulary, person.offers, person.seeks
+                                ),
+                                "offers": " ".join(sorted(terms.offers)),
+                                "seeks": " ".join(sorted(terms.seeks)),
+                                "offers_words": terms.offers_words,
+                                "seeks_words": terms.seeks_words,
+                            }
+                        )
+                async with self._units() as unit:
+                    await repo_population.save_terms(unit.session, rows=rows)
+                for user_id, terms in taken.items():  # unless read again meanwhile
+                    if self._unsaved.get(user_id) is terms:
+                        del self._unsaved[user_id]
+                await asyncio.sleep(0)
+        except Exception:
+            log.warning("could not store the matching terms; they are read again next time")
+
+    @property
+    def saving(self) -> asyncio.Task[None] | None:
+        """The write-back under way, if any (the bot lets it finish when it stops)."""
+        task = self._saving
+        return task if task is not None and not task.done() else None

@@ -8,6 +8,8 @@ What follows a mutual match (the exchange) is the match workflow's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -54,11 +56,17 @@ class Answered:
 class Matchmaking:
     """Everything between a complete profile and an introduction."""
 
-    def __init__(self, clock: Clock, vocabulary: Vocabulary, answer_days: float = 5.0) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        vocabulary: Vocabulary,
+        units: Callable[[], AbstractAsyncContextManager[Unit]],
+        answer_days: float = 5.0,
+    ) -> None:
         self.clock = clock
         self.vocabulary = vocabulary
         self.answer_time = timedelta(days=answer_days)
-        self.population = Population(clock, vocabulary)
+        self.population = Population(clock, vocabulary, units)
 
     # ----------------------------------------------------------------- /matches
 
