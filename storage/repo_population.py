@@ -52,8 +52,8 @@ _COLUMNS = (
     Profile.offers,
     Profile.seeks,
     cast(Profile.languages, Text).label("languages_json"),
-    Profile.available_from,
-    Profile.available_to,
+    cast(Profile.available_from, Text).label("available_from_text"),  # no per-row processor
+    cast(Profile.available_to, Text).label("available_to_text"),
     MatchTerms.version,
     MatchTerms.offers,
     MatchTerms.seeks,
@@ -64,6 +64,10 @@ _COLUMNS = (
 
 def _list(text: str | None) -> list[str]:
     return list(json.loads(text) or ()) if text else []
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text[:10]) if text else None
 
 
 def _row(values: Any) -> Row:
@@ -78,8 +82,8 @@ def _row(values: Any) -> Row:
         offers or "",
         seeks or "",
         _list(langs),
-        start,
-        end,
+        _date(start),
+        _date(end),
         *terms,
     )
 

@@ -74,11 +74,8 @@ class Snapshot:
 
 def terms_version(vocabulary: Vocabulary, offers: str, seeks: str) -> str:
     """What stored terms are valid for: the texts and the vocabulary (``MatchTerms.version``)."""
-    digest = hashlib.sha1(usedforsecurity=False)
-    for part in (vocabulary.signature, offers, seeks):
-        digest.update(part.encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
+    source = f"{vocabulary.signature}\0{offers}\0{seeks}".encode()
+    return hashlib.sha1(source, usedforsecurity=False).hexdigest()
 
 
 def stored_terms(vocabulary: Vocabulary, row: Row) -> Terms | None:
