@@ -181,3 +181,23 @@ async def test_an_erased_participant_leaves_the_index(
     assert "Cluster Têxtil Portugal" not in r.text
     assert index is not None and str(RITA.id) not in index and str(PEDRO.id) in index
     assert RITA.id not in await stored_terms(bot)
+
+
+async def test_a_large_population_is_kept_out_of_the_garbage_collectors_walks(
+    bot: BotDriver, anna: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    await register(bot, anna)
+    await register(bot, RITA, **RITA_ANSWERS)
+    monkeypatch.setattr(population_module, "FREEZE_FROM", 2)
+    services_of(bot.app).matchmaking.population._index = None  # as after a start
+    before = gc.get_freeze_count()
+    try:
+        r = await bot.send(anna, "/matches")
+        assert "Cluster Têxtil Portugal" in r.text
+        index = index_of(bot)
+        assert gc.get_freeze_count() > before and index is not None
+        assert not gc.is_tracked(index) or index not in gc.get_objects(generation=2)
+    finally:
+        gc.unfreeze()
