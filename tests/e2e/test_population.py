@@ -201,3 +201,24 @@ async def test_a_large_population_is_kept_out_of_the_garbage_collectors_walks(
         assert not gc.is_tracked(index) or index not in gc.get_objects(generation=2)
     finally:
         gc.unfreeze()
+
+
+async def test_terms_that_cannot_be_stored_cost_a_warning_not_an_answer(
+    bot: BotDriver,
+    anna: FakeUser,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from storage import repo_population
+
+    async def broken(session, *, rows):  # type: ignore[no-untyped-def]
+        raise RuntimeError(f"disk full while writing {rows[0]['offers_words']}")
+
+    monkeypatch.setattr(repo_population, "save_terms", broken)
+    await register(bot, anna)
+    await register(bot, RITA, **RITA_ANSWERS)
+    r = await bot.send(anna, "/matches")
+    assert "Cluster Têxtil Portugal" in r.text
+    assert await stored_terms(bot) == {}
+    assert "could not store the matching terms (RuntimeError)" in caplog.text
+    assert "twins" not in caplog.text  # no profile words in the log

@@ -35,13 +35,13 @@ from storage.repo_population import Row
 # changed is read with this overlap, so a slow commit by another worker is not missed.
 OVERLAP = timedelta(seconds=30)
 SAVE_BATCH = 500  # computed terms written back per unit of work (about 20 ms of the loop)
-
-log = logging.getLogger(__name__)
 INLINE = 32  # fewer texts than this to read are read on the loop (about 0.2 ms each)
 # From this size on, the objects alive after the first load (the index above all) are moved
 # out of the garbage collector's sight: with 100,000 profiles every full collection walked
 # them for about 0.2 s, a stall of everybody's updates, to find nothing.
 FREEZE_FROM = 10_000
+
+log = logging.getLogger(__name__)
 
 
 def key(user_id: int) -> str:
@@ -252,8 +252,11 @@ class Population:
                     if self._unsaved.get(user_id) is terms:
                         del self._unsaved[user_id]
                 await asyncio.sleep(0)
-        except Exception:
-            log.warning("could not store the matching terms; they are read again next time")
+        except Exception as exc:  # the statement's parameters hold profile words: not logged
+            log.warning(
+                "could not store the matching terms (%s); they are read again next time",
+                type(exc).__name__,
+            )
 
     @property
     def saving(self) -> asyncio.Task[None] | None:
