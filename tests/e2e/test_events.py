@@ -356,6 +356,34 @@ async def test_mutual_interest_gives_a_meeting_slot_a_reminder_and_did_you_meet(
     assert r.sent[0].photo is not None and r.sent[0].photo.content.startswith(b"\x89PNG")
 
 
+async def test_the_signup_confirmation_carries_the_first_card_in_four_messages(
+    ebot: BotDriver,
+) -> None:
+    bot = ebot
+    _pid, code = await staffed_event(bot)
+    await quick_signup(bot, ANNA, code, **ANNA_ANSWERS)
+    before = len(bot.transport.calls_to("sendMessage"))
+    r = await quick_signup(bot, BRUNO, code, **BRUNO_ANSWERS)
+    # The last answer gets one message: the confirmation with Anna's card and its buttons.
+    [confirmation] = r.sent
+    assert "angemeldet" in confirmation.text and "Textilwerk Augsburg GmbH" in confirmation.text
+    assert [label for row in confirmation.buttons() for label, _data in row] == [
+        "👍 Interessiert",
+        "👎 Passt nicht",
+    ]
+    to_bruno = [
+        call
+        for call in bot.transport.calls_to("sendMessage")[before:]
+        if call.params["chat_id"] == BRUNO.id
+    ]
+    assert len(to_bruno) == 4  # consent, 2/4, 4/4, confirmation with the card
+    # Answering it edits that very message to the answered card.
+    r = await bot.press(BRUNO, "Interessiert")
+    [edited] = [m for m in r.edited if m.message_id == confirmation.message_id]
+    assert "✅ Interessiert" in edited.text and "Textilwerk" in edited.text
+    assert edited.buttons() == []
+
+
 async def test_not_for_me_tells_the_interested_side_and_moves_on(ebot: BotDriver) -> None:
     bot = ebot
     _pid, code = await staffed_event(bot)
