@@ -14,7 +14,7 @@ task that behaves like a person: it sends one update (into ``app.update_queue``,
 would), waits until the bot has handled it and answered, thinks for a random ``--think``
 seconds and sends the next step. The bot is the real Application from ``build_application`` on
 :class:`bot.transport.limits.TelegramLimits` (the offline Bot API with Telegram's flood limits:
-30 sends/s overall, about 1/s per chat with bursts of 3), with PTB's ``AIORateLimiter`` and
+30 sends/s overall, about 1/s per chat with bursts of 3), with cxbot's ``TelegramRateLimiter`` and
 :class:`bot.updates.PerChatUpdateProcessor`, on a fresh SQLite file (or ``--database-url``).
 
 Checked afterwards: every update got a reaction, every reply was the expected next question
@@ -868,6 +868,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "responses_429_global": transport.rejected_429_global,
         "responses_429_chat": transport.rejected_429_chat,
         "messages_sent": transport.sent,
+        "limiter": limiter_figures(driver, transport, args, last_done - first),
         "peak_global_sends_per_s": transport.peak_global_rate,
         "max_updates_in_handlers": tracker.max_running,
         "handler_ms": {
@@ -907,6 +908,41 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def limiter_figures(
+    driver: BotDriver, transport: TelegramLimits, args: argparse.Namespace, wall: float
+) -> dict[str, Any] | None:
+    """What the rate limiter did, and the wall time against Telegram's floor: the messages
+    delivered at ``--global-limit`` a second, the least any bot needs for them."""
+    limiter = driver.app.bot.rate_limiter
+    if args.no_limits or limiter is None:
+        return None
+    floor = transport.sent / args.global_limit
+    return {
+        "sends": getattr(limiter, "sends", None),
+        "limited": getattr(limiter, "limited", None),
+        "waited_s": round(getattr(limiter, "waited", 0.0), 1),
+        "floor_s": round(floor, 2),
+        "wall_over_floor": round(wall / floor, 3) if floor else None,
+        "per_signup": round(transport.sent / max(args.attendees, 1), 2),
+    }
+
+
+def limiter_rows(r: dict[str, Any]) -> list[tuple[str, str]]:
+    lim = r.get("limiter")
+    if not lim:
+        return []
+    return [
+        (
+            "sends through the limiter / of which waited (time waited in all)",
+            f"{lim['sends']} / {lim['limited']} ({lim['waited_s']} s)",
+        ),
+        (
+            "Telegram floor (messages ÷ limit) / wall ÷ floor; messages per sign-up",
+            f"{lim['floor_s']:.1f} s / {lim['wall_over_floor']:.3f}×; {lim['per_signup']}",
+        ),
+    ]
+
+
 def print_table(r: dict[str, Any]) -> None:
     env = r["environment"]
     print(
@@ -914,7 +950,7 @@ def print_table(r: dict[str, Any]) -> None:
         f"({r['concurrency']}), think {r['think_s'][0]}-{r['think_s'][1]} s, door "
         f"{r['door_s']} s, {r['database']}, "
         + (
-            f"Telegram limits {r['telegram_limits']}/s + AIORateLimiter"
+            f"Telegram limits {r['telegram_limits']}/s + TelegramRateLimiter"
             if r["telegram_limits"]
             else "no Telegram limits, no rate limiter"
         )
@@ -954,6 +990,7 @@ def print_table(r: dict[str, Any]) -> None:
             "429 responses (global / per chat)",
             f"{r['responses_429']} ({r['responses_429_global']} / {r['responses_429_chat']})",
         ),
+        *limiter_rows(r),
         (
             "messages delivered; peak sends in any 1 s",
             f"{r['messages_sent']}; {r['peak_global_sends_per_s']}/s",
@@ -1063,7 +1100,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-limits",
         action="store_true",
-        help="no Telegram flood limits and no AIORateLimiter: what the bot itself can do",
+        help="no Telegram flood limits and no rate limiter: what the bot itself can do",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--json-out", metavar="FILE", help="also write the JSON object to FILE")

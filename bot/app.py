@@ -26,7 +26,7 @@ from bot.handlers import register_all
 from bot.handlers.common import set_command_menus
 from bot.handlers.events import BACKGROUND
 from bot.matching.vocabulary import Vocabulary
-from bot.ratelimit import ChatPacedRateLimiter
+from bot.ratelimit import TelegramRateLimiter
 from bot.scheme import load_calendars
 from bot.services.account.service import Account
 from bot.services.deeplinks import Links
@@ -124,8 +124,8 @@ def build_application(
     if isinstance(rate_limit, BaseRateLimiter):
         builder = builder.rate_limiter(rate_limit)
     elif rate_limit if rate_limit is not None else request is None:
-        # Paced per chat, so that one chat's flood control never holds up everybody's sends.
-        builder = builder.rate_limiter(ChatPacedRateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        # Sends within a strict budget per chat and overall; edits and button answers go straight.
+        builder = builder.rate_limiter(TelegramRateLimiter(max_retries=RATE_LIMIT_RETRIES))
     app = builder.build()
 
     cities = shared_city_index(settings.eligible_countries, settings.city_min_population)

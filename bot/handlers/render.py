@@ -9,6 +9,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.context import Context
+from bot.ratelimit import retry_seconds
 from bot.services.outbox import TryLater, Undeliverable
 from bot.services.ui import Keyboard, Outcome, Reply
 
@@ -143,16 +144,9 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> int | None:
         )
         raise Undeliverable(exc.message, unreachable=gone) from exc
     except RetryAfter as exc:
-        raise TryLater(exc.message, seconds(exc.retry_after)) from exc
+        raise TryLater(exc.message, retry_seconds(exc)) from exc
     except TelegramError as exc:  # network, timeouts, Telegram's own trouble
         raise TryLater(exc.message) from exc
-
-
-def seconds(value: object) -> float:
-    """A ``retry_after`` as seconds (PTB gives an int or a timedelta)."""
-    if hasattr(value, "total_seconds"):
-        return value.total_seconds()  # type: ignore[union-attr, no-any-return]
-    return float(value)  # type: ignore[arg-type]
 
 
 async def _send_document(bot: Bot, chat_id: int, reply: Reply) -> int:

@@ -15,7 +15,7 @@ from telegram.ext import TypeHandler
 from bot.app import RATE_LIMIT_RETRIES
 from bot.clock import FixedClock
 from bot.context import services_of
-from bot.ratelimit import ChatPacedRateLimiter
+from bot.ratelimit import TelegramRateLimiter
 from bot.services.onboarding import callbacks as registration
 from bot.transport.driver import BotDriver
 from bot.transport.limits import TelegramLimits
@@ -83,7 +83,7 @@ async def run(url: str, clock: FixedClock, flood: int, lang: str = "de") -> dict
     # pace here, to keep the test short), so a flooding chat's answers take long and its
     # updates pile up. The bot's limiter paces each chat a little below that.
     transport = TelegramLimits(chat_per_second=CHAT_PER_SECOND, chat_burst=3)
-    limiter = ChatPacedRateLimiter(
+    limiter = TelegramRateLimiter(
         chat_per_second=CHAT_PER_SECOND * 0.9, chat_burst=3, max_retries=RATE_LIMIT_RETRIES
     )
     driver = await BotDriver.start(

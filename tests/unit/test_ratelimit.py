@@ -1,5 +1,5 @@
-"""ChatPacedRateLimiter: sends paced per private chat, so one chat's flood control never holds
-up another chat's messages."""
+"""TelegramRateLimiter: new messages within a strict budget per chat and overall, edits and
+button answers straight through, and one chat's flood control never holds up another chat."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import asyncio
 import time
 
 import pytest
-from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
 
 from bot.app import build_application
-from bot.ratelimit import ChatPacedRateLimiter
+from bot.ratelimit import TelegramRateLimiter
 from bot.transport.limits import TelegramLimits
 from bot.transport.offline import OfflineRequest
 from tests.conftest import make_settings
@@ -28,16 +28,37 @@ class Clock:
 
 def test_a_burst_then_one_send_per_interval_per_chat() -> None:
     clock = Clock()
-    limiter = ChatPacedRateLimiter(chat_per_second=1.0, chat_burst=3, clock=clock)
+    limiter = TelegramRateLimiter(chat_per_second=1.0, chat_burst=3, clock=clock)
     assert [limiter.delay(7) for _ in range(5)] == [0.0, 0.0, 0.0, 1.0, 2.0]
     assert limiter.delay(8) == 0.0  # another chat has its own bucket
     clock.now += 10  # the bucket fills up again, never beyond the burst
     assert [limiter.delay(7) for _ in range(4)] == [0.0, 0.0, 0.0, 1.0]
 
 
+def test_a_group_gets_twenty_messages_a_minute() -> None:
+    clock = Clock()
+    limiter = TelegramRateLimiter(clock=clock)
+    waits = [limiter.delay(-100123) for _ in range(22)]
+    assert waits[:20] == [0.0] * 20 and waits[20:] == [60.0, 60.0]
+    assert limiter.delay("@cluster_news") == 0.0  # a channel by name has its own window
+
+
+def test_the_overall_window_is_strict_and_first_come_first_served() -> None:
+    clock = Clock()
+    limiter = TelegramRateLimiter(per_second=30, margin=0.0, clock=clock)
+    waits = [limiter.slot() for _ in range(95)]
+    assert waits[:30] == [0.0] * 30
+    assert waits[30:60] == [1.0] * 30 and waits[60:90] == [2.0] * 30
+    # However the sends are timed, no window of one second ever holds more than 30 starts.
+    starts = sorted(clock.now + w for w in waits)
+    assert max(sum(1 for s in starts if t - 1.0 < s <= t) for t in starts) == 30
+    clock.now += 0.5  # later arrivals queue behind the earlier ones, never before them
+    assert limiter.slot() == pytest.approx(2.5)
+
+
 def test_idle_chats_are_forgotten() -> None:
     clock = Clock()
-    limiter = ChatPacedRateLimiter(chat_per_second=1.0, chat_burst=3, clock=clock)
+    limiter = TelegramRateLimiter(chat_per_second=1.0, chat_burst=3, clock=clock)
     sizes = []
     for chat in range(1, 20_000):
         limiter.delay(chat)
@@ -47,7 +68,20 @@ def test_idle_chats_are_forgotten() -> None:
     assert limiter.delay(19_999) == 0.0  # a recent chat is still known (2 tokens left)
     assert limiter.delay(19_999) == 0.0 and limiter.delay(19_999) > 0
     with pytest.raises(ValueError):
-        ChatPacedRateLimiter(chat_per_second=0)
+        TelegramRateLimiter(chat_per_second=0)
+    with pytest.raises(ValueError):
+        TelegramRateLimiter(per_second=0)
+
+
+def app_on(limits: TelegramLimits, limiter: BaseRateLimiter) -> Application:
+    return (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .request(limits)
+        .get_updates_request(limits)
+        .rate_limiter(limiter)
+        .build()
+    )
 
 
 async def send_both(limiter: BaseRateLimiter) -> tuple[float, int]:
@@ -56,15 +90,7 @@ async def send_both(limiter: BaseRateLimiter) -> tuple[float, int]:
     limits = TelegramLimits(chat_per_second=10.0, chat_burst=3)
     limits.meet(1)  # both chats wrote to the bot
     limits.meet(2)
-    app = (
-        ApplicationBuilder()
-        .token(TOKEN)
-        .request(limits)
-        .get_updates_request(limits)
-        .rate_limiter(limiter)
-        .build()
-    )
-    async with app:
+    async with app_on(limits, limiter) as app:
         busy = [asyncio.create_task(app.bot.send_message(1, f"answer {i}")) for i in range(8)]
         await asyncio.sleep(0.05)  # the fourth send to chat 1 has been refused by now
         started = time.monotonic()
@@ -76,15 +102,61 @@ async def send_both(limiter: BaseRateLimiter) -> tuple[float, int]:
 
 
 async def test_one_chats_pace_does_not_hold_up_another_chat() -> None:
-    waited, refused = await send_both(ChatPacedRateLimiter(chat_per_second=9.0, max_retries=3))
+    waited, refused = await send_both(TelegramRateLimiter(chat_per_second=9.0, max_retries=3))
     assert refused == 0 and waited < 0.5
     # PTB's limiter alone: chat 1's flood control holds back every request of the bot.
     waited, refused = await send_both(AIORateLimiter(max_retries=3))
     assert refused > 0 and waited >= 0.9
 
 
-def test_the_bot_paces_chats_when_it_talks_to_telegram(tmp_path) -> None:
+async def test_a_burst_to_100_chats_is_never_refused_and_edits_do_not_wait() -> None:
+    """100 new messages at once: all delivered, no 429, never more than 30 in a second; an
+    edit and a button answer made in the middle of it are not queued behind the sends."""
+    limits = TelegramLimits()  # real clock, Telegram's 30/s
+    chats = list(range(1, 101))
+    for chat in chats:
+        limits.meet(chat)
+    limiter = TelegramRateLimiter(max_retries=3)
+    async with app_on(limits, limiter) as app:
+        first = await app.bot.send_message(1, "first")
+        started = time.monotonic()
+        sends = [
+            asyncio.create_task(app.bot.send_message(chat, f"welcome {chat}")) for chat in chats
+        ]
+        await asyncio.sleep(0)
+        await app.bot.edit_message_text("first, edited", chat_id=1, message_id=first.message_id)
+        edit_took = time.monotonic() - started
+        await asyncio.gather(*sends)
+        elapsed = time.monotonic() - started
+    assert limits.rejected_429 == 0 and limits.sent == 101
+    assert all(len(limits.messages(chat)) == (2 if chat == 1 else 1) for chat in chats)
+    assert limits.peak_global_rate <= 30
+    assert edit_took < 0.5  # PTB's AIORateLimiter queues it in the 30/s bucket
+    assert elapsed >= 3.0  # 101 sends at 30 a second need three full windows
+    assert limiter.sends == 101 and limiter.limited == 71  # the first 30 went at once
+
+
+async def test_a_refused_send_holds_back_its_own_chat_only() -> None:
+    """A 429 all the same (say, another process using the token): the chat waits what
+    Telegram asked and the message still arrives; another chat is not held up."""
+    limits = TelegramLimits(chat_per_second=10.0, chat_burst=3)
+    limits.meet(1)
+    limits.meet(2)
+    limits.fail_next("sendMessage", "retry_after", retry_after=1, chat_id=1)
+    limiter = TelegramRateLimiter(max_retries=2)
+    async with app_on(limits, limiter) as app:
+        refused = asyncio.create_task(app.bot.send_message(1, "late"))
+        await asyncio.sleep(0.05)
+        started = time.monotonic()
+        await app.bot.send_message(2, "on time")
+        other_waited = time.monotonic() - started
+        await refused
+    assert [m.text for m in limits.messages(1)] == ["late"]
+    assert limiter.refused == 1 and other_waited < 0.5
+
+
+def test_the_bot_limits_sends_when_it_talks_to_telegram(tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
     app = build_application(make_settings(url), OfflineRequest(), rate_limit=True)
-    assert isinstance(app.bot.rate_limiter, ChatPacedRateLimiter)
+    assert isinstance(app.bot.rate_limiter, TelegramRateLimiter)
     assert build_application(make_settings(url), OfflineRequest()).bot.rate_limiter is None
