@@ -203,6 +203,29 @@ async def test_a_large_population_is_kept_out_of_the_garbage_collectors_walks(
         gc.unfreeze()
 
 
+async def test_a_large_population_is_ranked_off_the_event_loop(
+    bot: BotDriver, anna: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    loop_thread = threading.get_ident()
+    ranked_in: list[int] = []
+    real = engine.MatchIndex.propose
+
+    def recording(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        ranked_in.append(threading.get_ident())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(engine.MatchIndex, "propose", recording)
+    monkeypatch.setattr(population_module, "OFF_LOOP_FROM", 1)
+    await register(bot, anna)
+    await register(bot, RITA, **RITA_ANSWERS)  # the newcomer is pushed to Anna
+    assert "Cluster Têxtil Portugal" in bot.transport.messages(anna.id)[-1].text
+    r = await bot.send(anna, "/matches")
+    assert "Cluster Têxtil Portugal" in r.text
+    assert ranked_in and loop_thread not in ranked_in  # every ranking ran in a worker thread
+
+
 async def test_terms_that_cannot_be_stored_cost_a_warning_not_an_answer(
     bot: BotDriver,
     anna: FakeUser,

@@ -17,14 +17,14 @@ import asyncio
 import gc
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 
 from bot.clock import Clock
-from bot.matching.engine import MatchIndex, Participant, Terms, extract_terms
+from bot.matching.engine import MatchIndex, Participant, Proposal, Terms, extract_terms
 from bot.matching.vocabulary import Vocabulary
 from bot.services.unit import Unit
 from storage import repo, repo_population
@@ -40,6 +40,10 @@ INLINE = 32  # fewer texts than this to read are read on the loop (about 0.2 ms 
 # out of the garbage collector's sight: with 100,000 profiles every full collection walked
 # them for about 0.2 s, a stall of everybody's updates, to find nothing.
 FREEZE_FROM = 10_000
+# From this size on, proposals are ranked in a worker thread: with 100,000 profiles one
+# ranking of a text without any vocabulary concept compares it with tens of thousands of
+# texts (about 50-80 ms), a stall of everybody's updates if it ran on the loop.
+OFF_LOOP_FROM = 20_000
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +59,19 @@ class Snapshot:
 
     index: MatchIndex
     unit: Unit
+    lock: asyncio.Lock  # held while the index changes, and while a thread ranks on it
     _rows: dict[int, tuple[User, Profile]] = field(default_factory=dict)
 
     def __contains__(self, user_id: object) -> bool:
         return isinstance(user_id, int) and key(user_id) in self.index
+
+    async def propose(self, user_key: str, k: int, exclude: Collection[str] = ()) -> list[Proposal]:
+        """The index's proposals for ``user_key``: in a worker thread when the population is
+        large, with the index held still (no update changes it meanwhile)."""
+        if len(self.index) < OFF_LOOP_FROM:
+            return self.index.propose(user_key, k, exclude=exclude)
+        async with self.lock:
+            return await asyncio.to_thread(self.index.propose, user_key, k, exclude)
 
     async def row(self, user_id: int) -> tuple[User, Profile]:
         """The user and profile of someone in the population."""
@@ -140,7 +153,7 @@ class Population:
             self._index.today = self.clock.today()
             if self._unsaved and (self._saving is None or self._saving.done()):
                 self._saving = asyncio.create_task(self._write_back())
-            return Snapshot(self._index, unit)
+            return Snapshot(self._index, unit, self._lock)
 
     async def _load(self, unit: Unit) -> None:
         """Read the whole population and build the index (in a worker thread)."""

@@ -101,7 +101,7 @@ class Matchmaking:
         seen = {key(_other_id(p, user_id)) for p in proposals}
         best = []
         if prefer_new or not pending:
-            best = pop.index.propose(key(user_id), 1, exclude=seen)
+            best = await pop.propose(key(user_id), 1, exclude=seen)
         if best:
             a, b = sorted((user_id, int(best[0].key)))
             proposal = Proposal(a_id=a, b_id=b, score=best[0].score)
@@ -416,12 +416,11 @@ class Matchmaking:
         if user_id not in pop:
             return
         session = unit.session
-        index = pop.index
         now = self.clock.now()
         existing = {
             _other_id(p, user_id) for p in await repo.proposals_of(session, user_id=user_id)
         }
-        for candidate in index.propose(key(user_id), 20):
+        for candidate in await pop.propose(key(user_id), 20):
             other = int(candidate.key)
             other_user = await repo.get_user(session, user_id=other)
             if other in existing or other_user is None or other_user.paused:
@@ -430,7 +429,7 @@ class Matchmaking:
                 continue
             mine = await repo.proposals_of(session, user_id=other)
             seen = {key(_other_id(p, other)) for p in mine}
-            top = [p.key for p in index.propose(candidate.key, 5, exclude=seen)]
+            top = [p.key for p in await pop.propose(candidate.key, 5, exclude=seen)]
             if key(user_id) not in top:
                 continue
             a, b = sorted((user_id, other))
