@@ -96,13 +96,34 @@ def terms_version(vocabulary: Vocabulary, offers: str, seeks: str) -> str:
     return hashlib.sha1(source, usedforsecurity=False).hexdigest()
 
 
-def stored_terms(vocabulary: Vocabulary, row: Row) -> Terms | None:
+class SharedConcepts:
+    """Equal concept sets (and concept ids) handed out as one object across a read: with
+    100,000 profiles most sets occur many times, and separate copies cost tens of MB."""
+
+    def __init__(self) -> None:
+        self._sets: dict[str, frozenset[str]] = {}
+        self._ids: dict[str, str] = {}
+
+    def __call__(self, stored: str | None) -> frozenset[str]:
+        """The set of a stored, space-separated list of concept ids."""
+        stored = stored or ""
+        found = self._sets.get(stored)
+        if found is None:
+            ids = self._ids
+            found = self._sets[stored] = frozenset(ids.setdefault(c, c) for c in stored.split())
+        return found
+
+
+def stored_terms(
+    vocabulary: Vocabulary, row: Row, shared: SharedConcepts | None = None
+) -> Terms | None:
     """The row's stored terms, if they were read from these texts with this vocabulary."""
     if row.terms_version != terms_version(vocabulary, row.offers, row.seeks):
         return None
+    concepts = SharedConcepts() if shared is None else shared
     return Terms(
-        frozenset((row.offer_terms or "").split()),
-        frozenset((row.seek_terms or "").split()),
+        concepts(row.offer_terms),
+        concepts(row.seek_terms),
         row.offers_words or "",
         row.seeks_words or "",
     )
@@ -166,7 +187,8 @@ class Population:
         def build() -> tuple[MatchIndex, dict[int, Terms]]:
             rows = repo_population.parse_rows(raw)
             people = [participant(r, r.user_id in visited) for r in rows]
-            terms = [stored_terms(vocabulary, r) for r in rows]
+            shared = SharedConcepts()
+            terms = [stored_terms(vocabulary, r, shared) for r in rows]
             stale = [i for i, t in enumerate(terms) if t is None]
             fresh = extract_terms(vocabulary, [people[i] for i in stale])
             for i, t in zip(stale, fresh, strict=True):
