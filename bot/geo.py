@@ -513,25 +513,46 @@ SHIPPED_CITIES = Path(__file__).resolve().parent / "data" / "cities.tsv.gz"
 SHIPPED_MIN_POPULATION = 1000
 
 
-def _read_shipped(countries: frozenset[str], min_population: int) -> list[_Record]:
-    """The shipped cities of the given countries with at least ``min_population``."""
+_Keys = tuple[tuple[str, ...], str | None]  # a city's search keys, and its short form
+
+
+def city_keys(names: Sequence[str]) -> _Keys:
+    """The normalised search keys of a city's spellings (its main name first), distinct and
+    in order, and the short form of the main name when it is not one of them."""
+    keys = tuple(dict.fromkeys(k for k in map(normalise, names) if len(k) >= 2))
+    short = _short_form(names[0])
+    return keys, (short if short is not None and short not in keys else None)
+
+
+def _read_shipped(
+    countries: frozenset[str], min_population: int
+) -> tuple[list[_Record], dict[int, _Keys]]:
+    """The shipped cities of the given countries with at least ``min_population``, and their
+    search keys (computed when the file was made: normalising 75,000 names took 0.4 s)."""
     records: list[_Record] = []
+    keys: dict[int, _Keys] = {}
     with gzip.open(SHIPPED_CITIES, "rt", encoding="utf-8") as fh:
         for line in fh:
-            gid, name, country, lat, lon, people, admin1, names = line.rstrip("\n").split("\t")
+            gid, name, country, lat, lon, people, admin1, names, found, short = line.rstrip(
+                "\n"
+            ).split("\t")
             if country in countries and int(people) >= min_population:
                 alternates = tuple(names.split("|")) if names else ()
                 place = (float(lat), float(lon), int(people))
                 records.append((int(gid), name, country, *place, alternates, admin1))
-    return records
+                keys[int(gid)] = (tuple(found.split("|")) if found else (), short or None)
+    return records, keys
 
 
-def _read_cities(countries: frozenset[str], min_population: int) -> tuple[list[_Record], bool]:
-    """The cities to index, and whether their alternate names are filtered already: the
-    shipped file, unless a smaller population is asked for or a country is not in it."""
+def _read_cities(
+    countries: frozenset[str], min_population: int
+) -> tuple[list[_Record], dict[int, _Keys] | None]:
+    """The cities to index, with their search keys when they come from the shipped file
+    (whose alternate names are filtered already): the shipped file, unless a smaller
+    population is asked for than it holds."""
     if min_population >= SHIPPED_MIN_POPULATION and SHIPPED_CITIES.exists():
-        return _read_shipped(countries, min_population), True
-    return _read_geonames(countries, min_population), False
+        return _read_shipped(countries, min_population)
+    return _read_geonames(countries, min_population), None
 
 
 def _read_geonames(countries: frozenset[str], min_population: int) -> list[_Record]:
@@ -608,9 +629,9 @@ class CityIndex:
             self._build(*_read_cities(self._wanted, self._min_population))
             self._loaded = True
 
-    def _build(self, records: list[_Record], filtered: bool = False) -> None:
-        """Populate the index from compact records (most populous first); ``filtered``:
-        the alternate names are usable ones already."""
+    def _build(self, records: list[_Record], known: dict[int, _Keys] | None = None) -> None:
+        """Populate the index from compact records (most populous first). ``known``: the
+        search keys of each record, whose alternate names are then usable ones already."""
         records.sort(key=lambda rec: (-rec[5], rec[0]))
         cities: list[City] = []
         spellings: list[tuple[str, ...]] = []
@@ -624,20 +645,16 @@ class CityIndex:
             slot_by_id[gid] = slot
             admin1 = interned.setdefault(admin1, admin1)
             cities.append(City(gid, name, country, lat, lon, population, admin1))
-            names = [name]
-            seen = {name}
-            for alt in alternates:
-                if alt not in seen and (filtered or usable_alternate(alt)):
-                    seen.add(alt)
-                    names.append(alt)
+            if known is not None:
+                names = [name, *alternates]
+                keys, short = known[gid]
+            else:
+                usable = (a for a in dict.fromkeys(alternates) if a != name and usable_alternate(a))
+                names = [name, *usable]
+                keys, short = city_keys(names)
             spellings.append(tuple(interned.setdefault(n, n) for n in names))
             data = by_country.setdefault(country, _CountryCities())
-            keys_seen: set[str] = set()
-            for spelling in names:
-                key = normalise(spelling)
-                if len(key) < 2 or key in keys_seen:
-                    continue
-                keys_seen.add(key)
+            for key in keys:
                 key = interned.setdefault(key, key)
                 data.keys.append(key)
                 data.owners.append(slot)
@@ -649,8 +666,7 @@ class CityIndex:
                     data.exact[key] = (previous, slot)
                 else:
                     data.exact[key] = (*previous, slot)
-            short = _short_form(name)
-            if short is not None and short not in keys_seen:
+            if short is not None:
                 data.keys.append(interned.setdefault(short, short))
                 data.owners.append(slot)
         self._cities = cities

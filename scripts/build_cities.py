@@ -12,7 +12,9 @@ Europe, so that a partnership may add Norway or Switzerland by configuration) wi
 would type (``bot.geo.usable_alternate``). This script writes exactly that part, once.
 
 One line per city, tab-separated: geonameid, name, country (ISO 3166-1 alpha-2), latitude,
-longitude, population, admin1 code, alternate names joined by ``|``. Most populous first.
+longitude, population, admin1 code, alternate names joined by ``|``, the normalised search
+keys (``bot.geo.city_keys``) joined by ``|`` and the short form of the name (or nothing). Most
+populous first.
 """
 
 from __future__ import annotations
@@ -40,10 +42,11 @@ def main() -> int:
     lines = []
     for gid, name, country, lat, lon, population, alternates, admin1 in records:
         keep = [a for a in dict.fromkeys(alternates) if a != name and geo.usable_alternate(a)]
+        keys, short = geo.city_keys([name, *keep])
         fields = [str(gid), name, country, f"{lat:.5f}", f"{lon:.5f}", str(population), admin1]
         if any("\t" in f or "\n" in f for f in fields) or any("|" in a for a in keep):
             raise ValueError(f"a separator inside the fields of city {gid}")
-        lines.append("\t".join([*fields, "|".join(keep)]))
+        lines.append("\t".join([*fields, "|".join(keep), "|".join(keys), short or ""]))
     data = ("\n".join(lines) + "\n").encode("utf-8")
     # mtime=0: the same data gives the same file (no spurious diffs).
     geo.SHIPPED_CITIES.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
