@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Updates per second through cxbot's registration versus a bare PTB echo bot.
+"""Updates per second through cxbot's registration versus PTB replaying the same Bot API calls.
 
 Run from the repository root::
 
@@ -21,8 +21,10 @@ errors; otherwise the run is reported invalid.
 
 Within one repetition all sides are started and warmed up first, then timed in interleaved
 blocks of ``--block`` users (rotating order), so that drifting machine speed (shared vCPUs)
-affects every side alike. A third, diagnostic side ("replay") makes exactly cxbot's Bot API
-calls without database or logic; it shows how much of cxbot's time is Telegram traffic.
+affects every side alike. The "replay" side makes exactly cxbot's Bot API calls without
+database or logic: the floor, since no bot can answer with these messages faster. The target
+(issue 13) is cxbot's rate at least half of replay's, as the median of the ratios within each
+repetition. The echo side (one reply per update) is a diagnostic kept from earlier reports.
 
 This is a measurement, not a test: the exit code is always 0.
 """
@@ -305,9 +307,12 @@ class Side:
 
     async def prepare(self, users: int) -> None:
         """Warm up with a few users, then pre-build every update of the timed users."""
-        for update, _ in self.feeder.build(self.app, _user_ids(self.base + 90_000, WARMUP_USERS)):
-            await self.app.process_update(update)
+        warmup = _user_ids(self.base + 90_000, WARMUP_USERS)
         self.ids = _user_ids(self.base, users)
+        for chat in (*warmup, *self.ids):  # they wrote to the bot: it may answer them
+            self.transport.meet(chat)
+        for update, _ in self.feeder.build(self.app, warmup):
+            await self.app.process_update(update)
         self.updates = self.feeder.build(self.app, self.ids)
         self._since = len(self.transport.calls)
 
@@ -690,7 +695,7 @@ def print_table(result: dict[str, Any], show_steps: bool) -> None:
     for name in SIDES:
         side = result[name]
         runs = ", ".join(f"{x:.0f}" for x in side["updates_per_s_runs"])
-        label = "replay*" if name == "replay" else name
+        label = name
         print(
             f"{label:<9}{side['updates']:>8}{side['seconds_median']:>9.3f}"
             f"{side['updates_per_s_median']:>11.1f}{side['us_per_update_median']:>9.0f}"
@@ -702,15 +707,15 @@ def print_table(result: dict[str, Any], show_steps: bool) -> None:
         "event-loop thread / of other threads, median run)"
     )
     print(
-        "  * replay: diagnostic, no DB and no logic, makes exactly cxbot's Bot API calls "
-        "(not part of the ratio)"
+        "  replay: no DB and no logic, makes exactly cxbot's Bot API calls: the floor the "
+        "target ratio is taken against"
     )
-    per_run = ", ".join(f"{x:.3f}" for x in result["ratio_runs"])
+    per_run = ", ".join(f"{x:.3f}" for x in result["ratio_replay_runs"])
     print(
-        f"ratio cxbot/echo: {result['ratio']:.3f}  (target >= {TARGET_RATIO}; "
-        f"within each run: {per_run})"
+        f"ratio cxbot/replay: {result['ratio_replay']:.3f}  (target >= {TARGET_RATIO}; median of "
+        f"the runs: {per_run})"
     )
-    print(f"ratio cxbot/replay: {result['ratio_replay']:.3f}")
+    print(f"ratio cxbot/echo (diagnostic): {result['ratio']:.3f}")
     print()
     print("per update kind (mean / median us per update, share of the side's time):")
     for name in SIDES:
@@ -799,15 +804,19 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     }
     for side in SIDES:
         result[side] = summarise(script, runs[side])
-    ratio = result["cxbot"]["updates_per_s_median"] / result["echo"]["updates_per_s_median"]
-    result["ratio"] = round(ratio, 4)
-    # the ratio within each repetition (the sides ran interleaved, under the same conditions)
+    # The target (issue 13): cxbot against PTB replaying exactly cxbot's Bot API calls, as the
+    # median of the ratios within each repetition (the sides ran interleaved, under the same
+    # conditions), so a drift of the machine between repetitions does not enter the ratio.
+    result["ratio_replay_runs"] = [
+        round(cx.rate / rp.rate, 4) for cx, rp in zip(runs["cxbot"], runs["replay"], strict=True)
+    ]
+    ratio = statistics.median(result["ratio_replay_runs"])
+    result["ratio_replay"] = round(ratio, 4)
+    # diagnostic: against a bare echo bot (one call per update)
     result["ratio_runs"] = [
         round(cx.rate / echo.rate, 4) for cx, echo in zip(runs["cxbot"], runs["echo"], strict=True)
     ]
-    result["ratio_replay"] = round(
-        result["cxbot"]["updates_per_s_median"] / result["replay"]["updates_per_s_median"], 4
-    )
+    result["ratio"] = round(statistics.median(result["ratio_runs"]), 4)
     result["target_ratio"] = TARGET_RATIO
     result["target_met"] = ratio >= TARGET_RATIO
     result["per_step"] = per_step(script, runs, sql_counts, hop_counts, args.users)
