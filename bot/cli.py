@@ -1,4 +1,4 @@
-"""``cxbot`` command line: run, webhook, shell, demo, db upgrade."""
+"""``cxbot`` command line: run, webhook, health, shell, demo, import, match, db upgrade."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     hook.add_argument("--port", type=int, default=8443, help="port to bind (default 8443)")
     hook.add_argument("--url", required=True, help="public HTTPS URL Telegram posts updates to")
     hook.add_argument("--path", default="", help="URL path to serve (default: from --url)")
+    sub.add_parser(
+        "health", help="check the database, its migrations and Telegram (one line, exit 0 or 1)"
+    )
     shell = sub.add_parser("shell", help="chat with the bot in the terminal, offline")
     shell.add_argument("--user-id", type=int, default=1, help="your fake Telegram user id")
     shell.add_argument("--name", default="You", help="your first name")
@@ -60,10 +63,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _logging(verbose: bool) -> None:
+def _logging(settings: Settings, verbose: bool) -> None:
     from bot import logs
 
-    logs.configure(verbose)
+    logs.configure(verbose, level=settings.log_level, fmt=settings.log_format)
+
+
+async def _database_ready(settings: Settings) -> None:
+    """Wait for the database (``CXBOT_DB_WAIT`` seconds at most, one log line per attempt);
+    ``DatabaseUnavailable`` when it does not come."""
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        await db.wait_until_reachable(max_wait=settings.db_wait)
+    finally:
+        await db.dispose()
+
+
+def _until_database_ready(settings: Settings) -> int:
+    """``_database_ready`` on a loop of its own: 0, or 1 after printing why not."""
+    from storage.db import DatabaseUnavailable
+
+    try:
+        asyncio.run(_database_ready(settings))
+    except DatabaseUnavailable as exc:
+        print(f"cxbot: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _run(settings: Settings) -> int:
@@ -73,7 +100,10 @@ def _run(settings: Settings) -> int:
     if not settings.telegram_bot_token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
+    if _until_database_ready(settings):
+        return 1
     app = build_application(settings)
+    logging.getLogger(__name__).info("starting: long polling")
     app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
     return 0
 
@@ -81,8 +111,10 @@ def _run(settings: Settings) -> int:
 def _webhook(settings: Settings, args: argparse.Namespace) -> int:
     from urllib.parse import urlparse
 
+    from bot import webhook
     from bot.app import build_application
     from bot.handlers import ALLOWED_UPDATES
+    from storage.db import DatabaseUnavailable
 
     if not settings.telegram_bot_token:
         print(NO_TOKEN, file=sys.stderr)
@@ -90,27 +122,50 @@ def _webhook(settings: Settings, args: argparse.Namespace) -> int:
     if not args.url.startswith("https://"):
         print("cxbot: --url must be an https:// URL (Telegram requires it)", file=sys.stderr)
         return 2
-    # Telegram sends this secret in a header with every update; PTB rejects requests without it.
+    # Telegram sends this secret in a header with every update; bot/webhook.py refuses
+    # requests without it, and bodies over CXBOT_WEBHOOK_MAX_BODY, before reading them.
     secret = settings.webhook_secret or secrets.token_urlsafe(32)
-    path = args.path or urlparse(args.url).path.lstrip("/")
-    app = build_application(settings)
-    app.run_webhook(
-        listen=args.listen,
-        port=args.port,
-        url_path=path,
-        webhook_url=args.url,
-        secret_token=secret,
-        allowed_updates=list(ALLOWED_UPDATES),
-    )
+
+    async def serve() -> None:
+        await _database_ready(settings)
+        await webhook.serve(
+            build_application(settings),
+            url=args.url,
+            listen=args.listen,
+            port=args.port,
+            path=args.path or urlparse(args.url).path,
+            secret=secret,
+            max_body=settings.webhook_max_body,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+
+    try:
+        asyncio.run(serve())
+    except DatabaseUnavailable as exc:
+        print(f"cxbot: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
+async def _health(settings: Settings) -> int:
+    """Print the one line of ``bot.health.check``; its exit code."""
+    from bot.health import check
+
+    result = await check(settings)
+    print(result.line)
+    return result.exit_code
+
+
 async def _upgrade(settings: Settings) -> int:
-    from storage.db import Database
+    from storage.db import Database, DatabaseUnavailable
 
     db = Database(settings.database_url)
     try:
+        await db.wait_until_reachable(max_wait=settings.db_wait)
         await db.upgrade()
+    except DatabaseUnavailable as exc:
+        print(f"cxbot: {exc}", file=sys.stderr)
+        return 1
     finally:
         await db.dispose()
     print(f"database is up to date: {settings.database_url}")
@@ -223,11 +278,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cxbot: {exc}", file=sys.stderr)
         return 2
     if args.command == "run":
-        _logging(args.verbose)
+        _logging(settings, args.verbose)
         return _run(settings)
     if args.command == "webhook":
-        _logging(args.verbose)
+        _logging(settings, args.verbose)
         return _webhook(settings, args)
+    if args.command == "health":
+        logging.basicConfig(level=logging.CRITICAL)  # the one line is the whole output
+        return asyncio.run(_health(settings))
     if args.command == "db":
         return asyncio.run(_upgrade(settings))
     if args.command == "match":

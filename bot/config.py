@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -12,6 +12,7 @@ from pydantic import (
     SecretStr,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -93,6 +94,22 @@ class Settings(BaseSettings):
     controller_name: str | None = Field(default=None, max_length=200)
     controller_contact: str | None = Field(default=None, max_length=200)
     log_secret: SecretStr | None = None
+    # Operations: the level and format of the log (``json``: one object per line), the largest
+    # request body ``cxbot webhook`` reads (Telegram's updates are a few KiB), and how many
+    # seconds ``run`` and ``webhook`` wait for an unreachable database at start.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    webhook_max_body: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    db_wait: float = Field(default=60.0, ge=0, le=86_400)
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _fold_case(cls, value: object, info: ValidationInfo) -> object:
+        """``debug`` as ``DEBUG``, ``JSON`` as ``json``."""
+        if isinstance(value, str):
+            value = value.strip()
+            return value.upper() if info.field_name == "log_level" else value.lower()
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -1,17 +1,21 @@
-"""Async engine, sessions and migrations (Alembic, run on a live async connection)."""
+"""Async engine, sessions and migrations (Alembic, run on a live async connection), and the
+start-up checks: waiting for a database that is not up yet, and its migration state."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, exc, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -22,6 +26,18 @@ from sqlalchemy.ext.asyncio import (
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The key of the PostgreSQL advisory lock that migrations run under ("cxbotmig" as a number):
+# workers starting together migrate one after the other, the later ones finding it done.
+MIGRATION_LOCK = int.from_bytes(b"cxbotmig", "big")
+# While the database is unreachable at start: wait 1 s, then twice as long each time, at most
+# 30 s; an attempt to connect that takes longer than ATTEMPT_TIMEOUT counts as failed.
+FIRST_DELAY = 1.0
+MAX_DELAY = 30.0
+ATTEMPT_TIMEOUT = 10.0
+# Errors (by class name, anywhere in the chain) of a server that is not ready yet.
+_NOT_READY = frozenset(
+    {"CannotConnectNowError", "TooManyConnectionsError", "ConnectionDoesNotExistError"}
+)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -106,9 +122,60 @@ class Database:
                 self._holder = None
 
     async def upgrade(self, revision: str = "head") -> None:
-        """Apply Alembic migrations up to ``revision``."""
+        """Apply Alembic migrations up to ``revision``; on PostgreSQL under an advisory lock
+        held until the transaction ends, so that workers starting together take turns."""
         async with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             await conn.run_sync(_upgrade, revision)
+
+    async def ping(self) -> None:
+        """Connect and run ``SELECT 1``; raises what the driver raised when that fails."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def revision(self) -> str | None:
+        """The migration the database is at (None: never migrated)."""
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+
+    async def wait_until_reachable(
+        self,
+        *,
+        max_wait: float,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Return once the database answers. While it cannot be reached, log one line per
+        attempt and try again after ``retry_delays``, for at most ``max_wait`` seconds;
+        then, or at once for any other error, raise ``DatabaseUnavailable``."""
+        deadline = clock() + max_wait
+        delays = retry_delays()
+        while True:
+            try:
+                async with asyncio.timeout(ATTEMPT_TIMEOUT):
+                    await self.ping()
+                return
+            except Exception as error:
+                reason = error_name(error)
+                if not unreachable(error):
+                    raise DatabaseUnavailable(f"database error ({reason})") from None
+                left = deadline - clock()
+                if left <= 0:
+                    raise DatabaseUnavailable(
+                        f"database unreachable ({reason}), gave up after {max_wait:g} s"
+                    ) from None
+                pause = min(next(delays), left)
+                log.warning(
+                    "database unreachable (%s), retrying in %s s",
+                    reason,
+                    f"{pause:.1f}".removesuffix(".0"),
+                )
+                await sleep(pause)
 
     async def forget_erased(self) -> None:
         """After an erasure: on SQLite, copy the write-ahead log into the database file and
@@ -127,3 +194,61 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be used; the message says why in one line."""
+
+
+def retry_delays() -> Iterator[float]:
+    """Seconds between attempts to reach the database: 1, 2, 4, 8, 16, then 30 for ever."""
+    delay = FIRST_DELAY
+    while True:
+        yield delay
+        delay = min(delay * 2, MAX_DELAY)
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """``error``, then what it wraps (the driver's error behind SQLAlchemy's), its cause, and
+    so on down to the innermost."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        if isinstance(current, exc.DBAPIError) and isinstance(current.orig, BaseException):
+            current = current.orig
+        elif current.__cause__ is not None:
+            current = current.__cause__
+        else:
+            current = None if current.__suppress_context__ else current.__context__
+
+
+def error_name(error: BaseException) -> str:
+    """The class of the innermost error behind ``error`` (the driver's, not SQLAlchemy's
+    wrapper): ``ConnectionRefusedError``, ``InvalidPasswordError``; never its message."""
+    return type(list(_chain(error))[-1]).__name__
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached (yet): refused, timed out, not
+    resolvable, starting up, full; rather than refusing us for good."""
+    for part in _chain(error):
+        if isinstance(part, OSError | TimeoutError | exc.OperationalError | exc.InterfaceError):
+            return True
+        if type(part).__name__ in _NOT_READY:
+            return True
+    return False
+
+
+def head_revision() -> str | None:
+    """The newest migration shipped (reads the migration scripts: call it off the loop)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL (None for other databases and in-memory ones)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
