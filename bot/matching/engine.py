@@ -7,6 +7,12 @@ shared concepts of the bilingual vocabulary), shared ecosystems and concepts, an
 similarity of the free texts (``rapidfuzz.process.cdist`` over many admissible peers at once),
 and returns the best ones with the reasons that made them match.
 
+Each concept counts with its informativeness in the current population (IDF-style, read from
+the sizes of the postings at query time, so it follows every upsert and removal): "hydrogen"
+counts more than "internationalisation", which half the profiles mention. A seek met only by a
+broader, narrower or related offer of the vocabulary ("hydropower" for "renewable energy")
+earns part of the weight. The residual text similarity only breaks ties.
+
 Speed (``bench/matching.py``): the rule arrays, including cumulative working-day counts, are
 built once, so the hard rules cost a few whole-population NumPy operations per query.
 :meth:`MatchIndex.propose` needs the text similarity only of peers that can still reach the
@@ -17,6 +23,7 @@ before ``cdist`` runs. The result is the same as scoring everyone (:meth:`MatchI
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -36,9 +43,26 @@ W_COMPLEMENT = 10.0  # per concept one side seeks and the other offers
 W_RECIPROCAL = 8.0  # bonus per concept of the weaker direction: both sides gain
 W_ECOSYSTEM = 4.0  # per shared industrial ecosystem
 W_SHARED = 2.0  # per concept both mention (in any field)
-W_TEXT = 0.15  # per point of residual text similarity above the noise floor
-TEXT_FLOOR = 50.0
+# Residual text similarity only breaks ties: at most 2.4 points, less than the least
+# informative concept one side seeks and the other offers (W_COMPLEMENT * WEIGHT_FLOOR), so
+# the noise of long texts (token_set_ratio 35-55 for unrelated ones) never outweighs a concept.
+W_TEXT = 0.04  # per point of residual text similarity above the noise floor
+TEXT_FLOOR = 40.0
 SCALE = 40.0
+
+# Informativeness of a concept (IDF-style): a concept that many profiles of the current
+# population mention tells less about a pair than a rare one. A concept's weight is
+# ``log((N + 1) / (df + 1)) / log((N + 1) / 2)`` (``df``: profiles mentioning it, N: profiles),
+# clipped to ``WEIGHT_FLOOR..1`` so a generic concept still breaks ties. Document frequencies
+# of a small population say little, so the effect fades in between ``IDF_FROM`` profiles (no
+# effect) and ``IDF_FULL`` (full effect).
+WEIGHT_FLOOR = 0.25
+IDF_FROM = 10
+IDF_FULL = 50
+# A seek met by a broader, narrower or related offer (``broader``/``related`` in the
+# vocabulary: "hydropower" for "renewable energy") earns this share of the weight of the less
+# informative of the two concepts, unless the exact concept is offered too.
+RELATED_CREDIT = 0.4
 
 # Residual text similarity: scorer and cdist threads for one query against its candidates.
 TEXT_SCORER = fuzz.token_set_ratio
@@ -58,6 +82,29 @@ def _text_points(text: np.ndarray | np.float32) -> np.ndarray:
 
 
 _MAX_TEXT_POINTS = _text_points(np.float32(100.0))
+
+
+def _idf_weight(df: int, population: int) -> float:
+    """The weight of a concept that ``df`` of ``population`` profiles mention."""
+    if population <= IDF_FROM:
+        return 1.0
+    n = float(population)
+    idf = math.log((n + 1.0) / (df + 1.0)) / math.log((n + 1.0) / 2.0)
+    weight = min(1.0, max(WEIGHT_FLOOR, idf))
+    fade = min(1.0, (population - IDF_FROM) / (IDF_FULL - IDF_FROM))
+    return 1.0 - fade * (1.0 - weight)
+
+
+class _Weights(dict[str, float]):
+    """Weights of concepts, each computed once per query (``index.weight``)."""
+
+    def __init__(self, index: MatchIndex) -> None:
+        super().__init__()
+        self.index = index
+
+    def __missing__(self, concept: str) -> float:
+        weight = self[concept] = self.index.weight(concept)
+        return weight
 
 
 def _kth_largest(values: np.ndarray, k: int) -> np.float32:
@@ -93,6 +140,10 @@ class Reasons:
     window: tuple[date, date | None] | None = None  # overlap of both windows; None end = open
     you_visit: bool = True
     text_similarity: float = 0.0
+    # (sought concept, offered concept close to it) for seeks that are not met exactly: what
+    # you seek and they offer, then what they seek and you offer; the most informative first
+    they_offer_related: tuple[tuple[str, str], ...] = ()
+    you_offer_related: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -503,20 +554,65 @@ class MatchIndex:
 
     # ----------------------------------------------------------------- scoring
 
-    def _counts(self, concepts: Iterable[str], index: _Postings) -> np.ndarray:
+    def weight(self, concept: str) -> float:
+        """How informative ``concept`` is in the current population (``WEIGHT_FLOOR``..1)."""
+        hits = self.any_by.get(concept)
+        return _idf_weight(0 if hits is None else int(hits.size), len(self.position))
+
+    def _counts(
+        self, concepts: Iterable[str], index: _Postings, weights: _Weights | None = None
+    ) -> np.ndarray:
+        """Per slot, the summed weights of ``concepts`` it has in ``index`` (1 each without
+        ``weights``)."""
         total = np.zeros(self.alive.size, dtype=np.float32)
         for concept in concepts:
             hits = index.get(concept)
             if hits is not None:
-                total[hits] += 1.0
+                total[hits] += 1.0 if weights is None else weights[concept]
         return total
 
-    def _concept_points(self, i: int, cand: np.ndarray) -> np.ndarray:
+    def _served(self, concepts: Iterable[str], index: _Postings, weights: _Weights) -> np.ndarray:
+        """Per slot, how well its entries in ``index`` meet ``concepts``: the concept's weight
+        for the concept itself, else ``RELATED_CREDIT`` of the weaker weight for the best
+        neighbour of the concept (see :meth:`Vocabulary.neighbours`)."""
+        total = self._counts(concepts, index, weights)
+        partial: np.ndarray | None = None
+        for concept in concepts:
+            neighbours = self.vocabulary.neighbours(concept)
+            if not neighbours:
+                continue
+            weight = weights[concept]
+            touched = []
+            for other in neighbours:
+                hits = index.get(other)
+                if hits is None:
+                    continue
+                if partial is None:
+                    partial = np.zeros(self.alive.size, dtype=np.float32)
+                credit = np.float32(RELATED_CREDIT * min(weight, weights[other]))
+                partial[hits] = np.maximum(partial[hits], credit)
+                touched.append(hits)
+            if not touched:
+                continue
+            assert partial is not None
+            exact = index.get(concept)
+            if exact is not None:
+                partial[exact] = 0.0
+            for hits in touched:
+                total[hits] += partial[hits]
+                partial[hits] = 0.0
+        return total
+
+    def _concept_points(
+        self, i: int, cand: np.ndarray, weights: _Weights | None = None
+    ) -> np.ndarray:
         """Raw points of the candidates without the text similarity (float32)."""
-        they_give = self._counts(self.concepts.seeks[i], self.offers_by)[cand]
-        you_give = self._counts(self.concepts.offers[i], self.seeks_by)[cand]
+        w = _Weights(self) if weights is None else weights
+        concepts = self.concepts
+        they_give = self._served(concepts.seeks[i], self.offers_by, w)[cand]
+        you_give = self._served(concepts.offers[i], self.seeks_by, w)[cand]
         ecosystems = self._counts(self._person(i).ecosystems, self.eco_by)[cand]
-        shared = self._counts(self.concepts.offers[i] | self.concepts.seeks[i], self.any_by)[cand]
+        shared = self._served(concepts.offers[i] | concepts.seeks[i], self.any_by, w)[cand]
         return (
             W_COMPLEMENT * (they_give + you_give)
             + W_RECIPROCAL * np.minimum(they_give, you_give)
@@ -571,7 +667,8 @@ class MatchIndex:
         cand = np.flatnonzero(self._admissible(i, exclude))
         if cand.size == 0:
             return []
-        raw = self._concept_points(i, cand)
+        weights = _Weights(self)
+        raw = self._concept_points(i, cand, weights)
         if cand.size > k:
             # The k-th best score is at least the k-th best score without text; a peer whose
             # score with a perfect text stays below that cannot be among the best k.
@@ -585,7 +682,7 @@ class MatchIndex:
             Proposal(
                 self._person(j).key,
                 round(float(scores[t]), 1),
-                self._reasons(i, j, float(text[t])),
+                self._reasons(i, j, float(text[t]), weights),
             )
             for t, j in zip(top.tolist(), cand[top].tolist(), strict=True)
         ]
@@ -600,7 +697,13 @@ class MatchIndex:
         """Why ``j`` was proposed to ``i``, from what actually matched."""
         return self._reasons(i, j, float(self._text_similarity(i, np.asarray([j]))[0]))
 
-    def _reasons(self, i: int, j: int, text: float) -> Reasons:
+    @staticmethod
+    def _by_weight(concepts: Iterable[str], weights: _Weights) -> tuple[str, ...]:
+        """Concepts, the most informative first (ties by id)."""
+        return tuple(sorted(concepts, key=lambda c: (-weights[c], c)))
+
+    def _reasons(self, i: int, j: int, text: float, weights: _Weights | None = None) -> Reasons:
+        w = _Weights(self) if weights is None else weights
         a, b = self._person(i), self._person(j)
         ca, cb = self.concepts, self.concepts
         start = _as_date(max(int(self._start_day[i]), int(self._start_day[j]), self._first_day()))
@@ -614,12 +717,28 @@ class MatchIndex:
         any_a = ca.offers[i] | ca.seeks[i]
         any_b = cb.offers[j] | cb.seeks[j]
         return Reasons(
-            they_offer_you_seek=tuple(sorted(ca.seeks[i] & cb.offers[j])),
-            you_offer_they_seek=tuple(sorted(ca.offers[i] & cb.seeks[j])),
+            they_offer_you_seek=self._by_weight(ca.seeks[i] & cb.offers[j], w),
+            you_offer_they_seek=self._by_weight(ca.offers[i] & cb.seeks[j], w),
             shared_ecosystems=tuple(e for e in a.ecosystems if e in b.ecosystems),
-            shared_concepts=tuple(sorted(any_a & any_b)),
+            shared_concepts=self._by_weight(any_a & any_b, w),
             shared_languages=tuple(lang for lang in a.languages if lang in b.languages),
             window=window,
             you_visit=you_visit,
             text_similarity=round(text, 1),
+            they_offer_related=self._related(ca.seeks[i], cb.offers[j], w),
+            you_offer_related=self._related(cb.seeks[j], ca.offers[i], w),
         )
+
+    def _related(
+        self, wanted: frozenset[str], given: frozenset[str], weights: _Weights
+    ) -> tuple[tuple[str, str], ...]:
+        """(wanted concept, its most informative neighbour in ``given``) for each wanted
+        concept that ``given`` lacks but meets through a neighbour, most informative first."""
+        pairs = []
+        for concept in wanted - given:
+            close = self.vocabulary.neighbours(concept) & given
+            if close:
+                best = min(close, key=lambda c: (-weights[c], c))
+                pairs.append((concept, best))
+        pairs.sort(key=lambda pair: (-min(weights[pair[0]], weights[pair[1]]), pair))
+        return tuple(pairs)

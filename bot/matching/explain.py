@@ -17,6 +17,17 @@ def explain(
     def concepts(ids: tuple[str, ...]) -> str:
         return format_list([vocabulary.label(c, lang) for c in ids], lang)
 
+    def related(pairs: tuple[tuple[str, str], ...]) -> str:
+        return format_list(
+            [
+                _("{offered} (for {sought})").format(
+                    offered=vocabulary.label(offered, lang), sought=vocabulary.label(sought, lang)
+                )
+                for sought, offered in pairs
+            ],
+            lang,
+        )
+
     with use_language(lang):
         lines: list[str] = []
         if reasons.they_offer_you_seek:
@@ -29,6 +40,18 @@ def explain(
             lines.append(
                 _("You offer what they seek: {topics}").format(
                     topics=concepts(reasons.you_offer_they_seek)
+                )
+            )
+        if reasons.they_offer_related:
+            lines.append(
+                _("They offer something close to what you seek: {topics}").format(
+                    topics=related(reasons.they_offer_related)
+                )
+            )
+        if reasons.you_offer_related:
+            lines.append(
+                _("You offer something close to what they seek: {topics}").format(
+                    topics=related(reasons.you_offer_related)
                 )
             )
         extra = tuple(

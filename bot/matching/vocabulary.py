@@ -21,17 +21,23 @@ do not matter; terms of both languages are looked for in every text):
    head rule keeps "Erwartung" (er|wartung) and "Bewerbung" from hitting anything; the data file
    leaves out bare words that are parts of unrelated compounds ("Papier", "Wartung",
    "Vielfalt", "Verlag"). A term in the middle of a word ("Grünwasserstoffspeicher") is not
-   found. The longest such term wins. Score 92.
+   found. The longest such term wins. A present participle, inflected or not, stands for its
+   noun in "-ung" when that is at least ``MIN_PARTICIPLE_NOUN`` characters long
+   ("holzverarbeitenden" for "Holzverarbeitung"; not "führende" for "Führung"). Score 92.
 4. **Typos**: every distinct word is compared once (``rapidfuzz`` ``cdist`` with ``fuzz.ratio``,
    cached per vocabulary) with the words that terms are made of; pairs scoring at least 75 are
    *anchors*. A single-word term hits with the word's ratio when that reaches the cutoff and
    the word is a plausible typo: same first letter, not the term with letters missing in front
-   ("health" is no typo of "eHealth"), and not one of a few ordinary words next to a term
-   (``_NO_FUZZY``: "leader"/"Leder", "Erfahrung"/"Ernährung"). A multi-word term is only tried
-   where each of its words of 4 or more characters is anchored at its position by a word with
-   the same first letter and at most one letter more or less, or an inflection of it, and its
-   shorter words are there exactly; the whole n-gram is then scored with ``fuzz.ratio``
-   ("additve manufacturing", "digitalen Zwillings"; not "letzte Zeile" for "letzte Meile").
+   ("health" is no typo of "eHealth"), not another compound of the same head word (the same
+   last 6 or more letters after starts that differ by more than one letter and do not begin
+   one another: "Fischverarbeitung" is no typo of "Fleischverarbeitung", "Schutzkleidung" is
+   one of "Schutzbekleidung"), and not one of a few ordinary
+   words next to a term (``_NO_FUZZY``: "leader"/"Leder", "Erfahrung"/"Ernährung"). A
+   multi-word term is only tried where each of its words of 4 or more characters is anchored
+   at its position by a word with the same first letter and at most one letter more or less,
+   or an inflection of it, and its shorter words are there exactly; the whole n-gram is then
+   scored with ``fuzz.ratio`` ("additve manufacturing", "digitalen Zwillings"; not "letzte
+   Zeile" for "letzte Meile").
    Only n-grams and terms of at least 5 characters are matched fuzzily, so short terms ("KI",
    "AI", "IoT", "PV", "BIM") hit only as exact whole words, never inside "said" or "Kai".
 
@@ -41,6 +47,10 @@ the span of an already accepted hit of *another* concept is dropped ("battery el
 vehicles" is electric vehicles, not also batteries; a word that is exactly a term is never read
 as a typo of another one). The best hit per concept is returned, with its score and the text as
 the user wrote it.
+
+Concepts may name ``broader`` and ``related`` concepts in the data file ("textile recycling" is
+a kind of "recycling" and of "textiles"). :meth:`Vocabulary.neighbours` gives them in both
+directions; the engine gives partial credit for them. They do not change what a text yields.
 
 Speed: :meth:`Vocabulary.extract_many` handles texts in batches, comparing all words new to the
 vocabulary's cache in one ``cdist`` call; the rest is dict look-ups per word. About 0.15 ms per
@@ -63,6 +73,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cdist
 
 from bot.matching.normalise import normalise
@@ -76,10 +87,11 @@ ANCHOR_CUTOFF = 75.0  # word-level score that makes a word a candidate position 
 MIN_ANCHOR_LEN = 4  # term words shorter than this (without digits) are not anchors
 MIN_COMPOUND_TERM = 6  # German single-word terms this long are looked for inside compounds
 MIN_COMPOUND_HEAD = 4  # characters before a term found as a compound's suffix
+MIN_PARTICIPLE_NOUN = 12  # "holzverarbeitend(en)" is read as "Holzverarbeitung" from this long
 
 _CDIST_CHUNK = 4096  # words per cdist call (rows x anchor words x 4 bytes of memory)
 _BATCH = 4096  # texts tokenised and prepared together in extract_many
-EXTRACTION_VERSION = 1  # raise when a change of the code changes what a text yields
+EXTRACTION_VERSION = 2  # raise when a change of the code changes what a text yields
 _CACHE_LIMIT = 400_000  # per-word caches are cleared when they grow past this
 _TEXT_CACHE_LIMIT = 10_000  # whole-text results kept, ~6 MB (indexes are rebuilt from old texts)
 
@@ -129,6 +141,8 @@ _NO_FUZZY = frozenset(
 )
 
 _TOKEN = re.compile(r"[^\W_]+")
+# German present participles, inflected or not ("verarbeitend", "verarbeitenden").
+_PARTICIPLE = re.compile(r"end(?:e|en|er|es|em)?$")
 
 
 @dataclass(frozen=True)
@@ -138,6 +152,8 @@ class Concept:
     id: str
     labels: dict[str, str]
     ecosystems: tuple[str, ...]
+    broader: tuple[str, ...] = ()  # concepts this one is a kind or part of
+    related: tuple[str, ...] = ()  # concepts close to this one (the relation is symmetric)
 
     def label(self, lang: str) -> str:
         """The German label for ``de`` (also ``de-AT``, ``de_CH``), else the English one."""
@@ -200,7 +216,24 @@ def _plausible_typo(word: str, term: str) -> bool:
         and not term.endswith(word)
         and not word.endswith(term)
         and word not in _NO_FUZZY
+        and not _other_compound(word, term)
     )
+
+
+def _other_compound(word: str, term: str) -> bool:
+    """Whether ``word`` and ``term`` end in the same long tail but start differently: two
+    compounds of one head word ("Fisch|verarbeitung", "Fleisch|verarbeitung"), not a typo."""
+    tail = 0
+    for a, b in zip(reversed(word), reversed(term), strict=False):
+        if a != b:
+            break
+        tail += 1
+    if tail < MIN_COMPOUND_TERM:
+        return False
+    head, term_head = word[:-tail], term[:-tail]
+    if head.startswith(term_head) or term_head.startswith(head):  # "Schutz(be)kleidung"
+        return False
+    return Levenshtein.distance(head, term_head) > 1
 
 
 def _similar_word(word: str, term_word: str) -> bool:
@@ -250,6 +283,16 @@ class Vocabulary:
             if not concept.id or concept.id != "".join(concept.id.split()):
                 raise ValueError(f"concept id {concept.id!r} is empty or has white space")
             self.concepts[concept.id] = concept
+        # Neighbours of each concept: broader, narrower and related ones (symmetric).
+        self._neighbours: dict[str, frozenset[str]] = {}
+        links: dict[str, set[str]] = {}
+        for concept in self.concepts.values():
+            for other in (*concept.broader, *concept.related):
+                if other not in self.concepts or other == concept.id:
+                    raise ValueError(f"concept {concept.id!r} relates to unknown {other!r}")
+                links.setdefault(concept.id, set()).add(other)
+                links.setdefault(other, set()).add(concept.id)
+        self._neighbours = {c: frozenset(n) for c, n in links.items()}
 
         self._terms: list[_Term] = []
         self._exact: dict[str, int] = {}
@@ -354,7 +397,15 @@ class Vocabulary:
             for lang, label in labels.items():
                 if not isinstance(label, str) or not label.strip():
                     raise ValueError(f"concept {concept_id!r} has no {lang} label")
-            concepts.append(Concept(concept_id, labels, tuple(item.get("ecosystems", ()))))
+            concepts.append(
+                Concept(
+                    concept_id,
+                    labels,
+                    tuple(item.get("ecosystems", ())),
+                    tuple(item.get("broader", ())),
+                    tuple(item.get("related", ())),
+                )
+            )
             for lang in ("en", "de"):
                 terms.append((concept_id, lang, labels[lang]))
                 terms.extend((concept_id, lang, t) for t in item.get("terms", {}).get(lang, ()))
@@ -384,6 +435,10 @@ class Vocabulary:
         """
         concept = self.concepts.get(concept_id)
         return concept.label(lang) if concept is not None else concept_id
+
+    def neighbours(self, concept_id: str) -> frozenset[str]:
+        """Concepts broader, narrower or related to ``concept_id`` (empty when unknown)."""
+        return self._neighbours.get(concept_id, frozenset())
 
     def __len__(self) -> int:
         return len(self.concepts)
@@ -519,6 +574,21 @@ class Vocabulary:
                 yield chunk[row], anchors
 
     def _compound(self, word: str) -> int:
+        """The longest German term that is a prefix or suffix of ``word``, or -1; a long
+        participle stands for its noun ("holzverarbeitenden" for "Holzverarbeitung")."""
+        found = self._compound_part(word)
+        if found >= 0 or word in self._exact:
+            return found
+        match = _PARTICIPLE.search(word)
+        if match is None:
+            return -1
+        noun = word[: match.start()] + "ung"
+        if len(noun) < MIN_PARTICIPLE_NOUN:
+            return -1
+        found = self._compound_terms.get(noun, -1)
+        return found if found >= 0 else self._compound_part(noun)
+
+    def _compound_part(self, word: str) -> int:
         """The longest German term that is a prefix or suffix of ``word``, or -1."""
         size = len(word)
         if size <= MIN_COMPOUND_TERM or word in self._exact or word in _NO_COMPOUND:
