@@ -138,7 +138,7 @@ def build_application(
         clock, vocabulary, units.job, answer_days=settings.proposal_answer_days
     )
     exchanges = Exchanges(clock, settings, access, cities)
-    reviews = Reviews(clock, access, exchanges)
+    reviews = Reviews(clock, access, exchanges, settings.review_reminder_days)
     events = Events(clock, settings, access, EventIndexes(vocabulary), links, languages.remember)
     onboarding = Onboarding(cities, clock, settings.eligible_countries, access, languages.remember)
     account = Account(

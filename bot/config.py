@@ -73,6 +73,9 @@ class Settings(BaseSettings):
         timedelta(days=1),
     )
     report_reminder_days: float = Field(default=7.0, gt=0)
+    # Staff follow-up: an item waiting for validation this many days is reminded to its
+    # partnership's staff; twice as long, and the super-admins hear of it.
+    review_reminder_days: float = Field(default=3.0, gt=0)
     outcome_after_months: int = Field(default=6, ge=1, le=36)
     lump_sum_cap: int = Field(default=1100, ge=0)
     lump_sum_caps: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)

@@ -578,6 +578,48 @@ class LiveCard(SQLModel, table=True):
 
 PERSONAL_TABLES["live_card"] = ("chat_id",)
 
+
+class ReviewFollowUp(SQLModel, table=True):
+    """An item waiting for staff validation, as the follow-up job first saw it, and when the
+    partnership's staff were reminded of it and the super-admins told (each once).
+
+    ``key`` names the item and the step it waits at (``p:<user>:<round>`` for a
+    registration, ``x:<exchange>:<step>`` for a step of an exchange); a row whose item no
+    longer waits is deleted by the next run."""
+
+    __tablename__ = "review_followup"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    partnership_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            ForeignKey("partnership.id", ondelete="CASCADE", name="fk_review_followup_partnership"),
+            nullable=True,
+        ),
+    )
+    user_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("user.id", ondelete="CASCADE", name="fk_review_followup_user"),
+            nullable=True,
+        ),
+    )
+    exchange_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            ForeignKey("exchange.id", ondelete="CASCADE", name="fk_review_followup_exchange"),
+            nullable=True,
+        ),
+    )
+    since: datetime
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
+
+
+PERSONAL_TABLES["review_followup"] = ("user_id",)
+
 # Columns that name a user who acted on someone else's data (staff, the other side). They are
 # set to NULL when that user is erased; the rows belong to someone else. (On the user's own
 # exchanges they name the placeholder instead: ``EXCHANGE_SIDES``.)

@@ -1,6 +1,7 @@
-"""The periodic job: proposal nudges and expiry, reminders that fell due, and the outbox rows
-nobody is sending (a sender died, or a retry is due). Each run of a kind is one unit of work:
-what it decides and the messages it writes are committed together, then delivered."""
+"""The periodic job: proposal nudges and expiry, reminders that fell due, staff reminded of
+what waits for their validation, and the outbox rows nobody is sending (a sender died, or a
+retry is due). Each run of a kind is one unit of work: what it decides and the messages it
+writes are committed together, then delivered."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ async def dispatch(app: Application) -> int:
     async with services.units.job() as unit:
         await services.exchanges.send_due_reminders(unit)
         await services.events.send_due_reminders(unit)
+    sent += await deliver(app, unit.outbox)
+    async with services.units.job() as unit:
+        await services.reviews.followups.send_due(unit)
     sent += await deliver(app, unit.outbox)
     bot = app.bot
     sent += await services.outbox.dispatch(lambda chat, reply: send_reply(bot, chat, reply))

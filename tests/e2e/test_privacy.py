@@ -39,6 +39,7 @@ from storage.models import (
     Phase,
     Profile,
     Proposal,
+    ReviewFollowUp,
     StaffInvite,
     User,
 )
@@ -128,6 +129,8 @@ async def _fill_every_column(bot: BotDriver, anna: FakeUser, rita: FakeUser) -> 
         )
         now = datetime.now(UTC)
         session.add(EventMatch(event_id=event.id, a_id=before, b_id=anna.id))
+        # A registration of Anna's the staff follow-up remembers as waiting.
+        session.add(ReviewFollowUp(key=f"p:{anna.id}:1", user_id=anna.id, since=now))
         session.add(EventMatch(event_id=event.id, a_id=anna.id, b_id=after, matched_at=now))
         session.add(
             ImportedProfile(

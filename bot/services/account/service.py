@@ -34,6 +34,7 @@ SECTIONS = {
     "staff": "staff_roles",
     "staff_invite": "staff_invitations",
     "outbox": "messages_to_you",
+    "review_followup": "waiting_for_validation",
 }
 
 

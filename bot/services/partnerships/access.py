@@ -92,6 +92,18 @@ class StaffAccess:
                 notices.append(Notice(member.id, build()))
         return notices
 
+    async def admin_notices(
+        self, unit: Unit, build: Callable[[], list[Reply]], exclude: Collection[int | None] = ()
+    ) -> list[Notice]:
+        """The same item for every super-admin, each in their language (the default one for
+        an admin the bot has no row of); ``exclude``: whoever it is about."""
+        notices = []
+        for admin_id in sorted(self.admin_ids - set(exclude)):
+            admin = await repo.get_user(unit.session, user_id=admin_id)
+            with use_language(language_of(admin)):
+                notices.append(Notice(admin_id, build()))
+        return notices
+
     async def partnerships(self, unit: Unit) -> list[Partnership]:
         """Every partnership, by name; read at most every few seconds."""
         now = monotonic()

@@ -22,6 +22,7 @@ from bot.services.partnerships.access import StaffAccess
 from bot.services.profile_text import InputError, clean_text
 from bot.services.review import callbacks
 from bot.services.review.access import REASON, STATES
+from bot.services.review.followup import FollowUps
 from bot.services.review.view import (
     KINDS,
     REJECT_REASONS,
@@ -51,10 +52,17 @@ class Decided:
 class Reviews:
     """What waits for the staff, and their decisions."""
 
-    def __init__(self, clock: Clock, access: StaffAccess, exchanges: ExchangeReview) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        access: StaffAccess,
+        exchanges: ExchangeReview,
+        reminder_days: float = 3.0,
+    ) -> None:
         self.clock = clock
         self.access = access
         self.exchanges = exchanges
+        self.followups = FollowUps(clock, access, reminder_days)
 
     # ----------------------------------------------------------------- incoming
 
@@ -67,14 +75,27 @@ class Reviews:
             unit.session, partnership_id=profile.partnership_id
         )
         assert partnership is not None
-        unit.notify(
-            *await self.access.staff_notices(
-                unit,
-                [profile.partnership_id],
-                lambda: [profile_review_card(partnership, profile)],
-                exclude=(user_id,),  # a staff member's own registration is not theirs to decide
-            )
+        notices = await self.access.staff_notices(
+            unit,
+            [profile.partnership_id],
+            lambda: [profile_review_card(partnership, profile)],
+            exclude=(user_id,),  # a staff member's own registration is not theirs to decide
         )
+        if not notices:  # nobody in the team (yet): the super-admins decide, told at once
+            notices = await self.access.admin_notices(
+                unit,
+                lambda: [
+                    Reply(
+                        _(
+                            "⚠️ {partnership} has no staff who could validate this "
+                            "registration. As a super-admin you can decide it:"
+                        ).format(partnership=f"<b>{esc(partnership.name)}</b>")
+                    ),
+                    profile_review_card(partnership, profile),
+                ],
+                exclude=(user_id,),
+            )
+        unit.notify(*notices)
 
     async def pending(self, unit: Unit, user_id: int) -> Outcome:
         """``/pending``: what waits for this staff member, oldest first."""
