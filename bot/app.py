@@ -178,9 +178,15 @@ async def start_services(app: Application) -> None:
     await services.db.upgrade()
     # The country-name tables are built on first use; build them off the event loop too.
     await asyncio.to_thread(resolve_country, "DE", services.settings.eligible_countries)
-    # The city list (about 2 s) and the public holidays are loaded in worker threads while the
-    # bot already answers; a city question or an exchange awaits the cities (CityIndex.ready).
-    for warm in (services.cities.ready(), asyncio.to_thread(load_calendars)):
+    # The city list and the public holidays are loaded in worker threads while the bot
+    # already answers; a city question or an exchange awaits the cities (CityIndex.ready).
+    # A large matching population is loaded too, before the first /matches asks for it.
+    background = (
+        services.cities.ready(),
+        asyncio.to_thread(load_calendars),
+        services.matchmaking.population.preload(),
+    )
+    for warm in background:
         task = asyncio.ensure_future(warm)
         app.bot_data.setdefault(BACKGROUND, set()).add(task)
         task.add_done_callback(app.bot_data[BACKGROUND].discard)

@@ -3,6 +3,7 @@ its terms stored per profile version and read back after a restart, erasures not
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -245,3 +246,34 @@ async def test_terms_that_cannot_be_stored_cost_a_warning_not_an_answer(
     assert await stored_terms(bot) == {}
     assert "could not store the matching terms (RuntimeError)" in caplog.text
     assert "twins" not in caplog.text  # no profile words in the log
+
+
+async def test_a_large_population_is_loaded_right_after_a_start(
+    sqlite_url: str, clock, anna: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.handlers.events import BACKGROUND
+
+    first = await BotDriver.start(make_settings(sqlite_url), clock=clock)
+    try:
+        await register(first, anna)
+        await register(first, RITA, **RITA_ANSWERS)
+    finally:
+        await first.stop()
+    monkeypatch.setattr(population_module, "PRELOAD_FROM", 2)
+    again = await BotDriver.start(make_settings(sqlite_url), clock=clock)
+    try:
+        await asyncio.gather(*list(again.app.bot_data.get(BACKGROUND, ())))
+        index = index_of(again)
+        assert index is not None and {str(anna.id), str(RITA.id)} <= set(index.position)
+        r = await again.send(anna, "/matches")  # served from the index loaded in advance
+        assert "Cluster Têxtil Portugal" in r.text and index_of(again) is index
+    finally:
+        await again.stop()
+    # Below the threshold nothing is loaded before it is needed.
+    monkeypatch.setattr(population_module, "PRELOAD_FROM", 3)
+    small = await BotDriver.start(make_settings(sqlite_url), clock=clock)
+    try:
+        await asyncio.gather(*list(small.app.bot_data.get(BACKGROUND, ())))
+        assert index_of(small) is None
+    finally:
+        await small.stop()
