@@ -137,6 +137,10 @@ def _webhook(settings: Settings, args: argparse.Namespace) -> int:
             secret=secret,
             max_body=settings.webhook_max_body,
             allowed_updates=ALLOWED_UPDATES,
+            metrics_on=settings.metrics,
+            metrics_token=(
+                settings.metrics_token.get_secret_value() if settings.metrics_token else None
+            ),
         )
 
     try:

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     webhook_max_body: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     db_wait: float = Field(default=60.0, ge=0, le=86_400)
+    # ``cxbot webhook`` serves Prometheus figures at /metrics (the ``metrics`` extra), only
+    # to requests with ``Authorization: Bearer <token>`` when a token is set.
+    metrics: bool = False
+    metrics_token: SecretStr | None = None
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

@@ -55,6 +55,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
 from bot.i18n import _, pick_language, use_language
+from bot.metrics import COUNTERS
 from bot.services.inbox import Inbox
 from bot.services.languages import LanguageCache
 from storage.db import Database
@@ -264,7 +265,9 @@ class InboxQueue(asyncio.Queue):
                 payload = json.loads(item.to_json())
                 if not await self.inbox.record(item.update_id, payload):
                     _LOG.info("dropped update %s: delivered before", item.update_id)
+                    COUNTERS.duplicate += 1
                     return
+                COUNTERS.received += 1
             except Exception:
                 _LOG.exception("could not record update %s in the inbox", item.update_id)
         await super().put(item)

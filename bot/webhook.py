@@ -19,6 +19,7 @@ import logging
 import signal
 from collections.abc import Sequence
 from http import HTTPStatus
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
@@ -27,9 +28,13 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application as TornadoApplication
 from tornado.web import RequestHandler, stream_request_body
 
+from bot import metrics
+from bot.context import services_of
+
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 HEADER_LIMIT = 16 * 1024  # bytes of request line and headers
 IDLE_TIMEOUT = 120.0  # seconds a kept-alive connection may stay silent
 BODY_TIMEOUT = 30.0  # seconds to receive a body
@@ -117,16 +122,49 @@ class HealthHandler(RequestHandler):
         self.finish("ok\n" if running else "stopped\n")
 
 
+class MetricsHandler(RequestHandler):
+    """``GET /metrics``: the operators' figures (bot/metrics.py); with a token, only for a
+    request that brings it (``Authorization: Bearer …``, compared in constant time)."""
+
+    SUPPORTED_METHODS = ("GET",)
+
+    def initialize(self, *, bot_app: Application, token: bytes | None) -> None:
+        """Called by tornado for each request with the route's arguments."""
+        self.bot_app = bot_app
+        self.token = token
+
+    async def get(self) -> None:
+        """The figures in Prometheus's text format."""
+        if self.token is not None:
+            given = self.request.headers.get("Authorization", "").encode("latin-1", "replace")
+            if not hmac.compare_digest(given, b"Bearer " + self.token):
+                self.set_status(HTTPStatus.UNAUTHORIZED)
+                self.finish()
+                return
+        lag = await services_of(self.bot_app).outbox.lag()
+        self.set_header("Content-Type", metrics.CONTENT_TYPE)
+        self.finish(metrics.exposition(self.bot_app.bot.rate_limiter, lag))
+
+
 class WebhookServer:
     """The HTTP server in front of an ``Application``; ``start`` it on the running loop."""
 
-    def __init__(self, application: Application, *, path: str, secret: str, max_body: int) -> None:
+    def __init__(
+        self,
+        application: Application,
+        *,
+        path: str,
+        secret: str,
+        max_body: int,
+        metrics_on: bool = False,
+        metrics_token: str | None = None,
+    ) -> None:
         if not secret:
             raise ValueError("the webhook needs a secret token")
         route = "/" + path.strip("/")
-        if route == HEALTH_PATH:
-            raise ValueError(f"the webhook path cannot be {HEALTH_PATH}")
-        handlers = [
+        if route in (HEALTH_PATH, METRICS_PATH):
+            raise ValueError(f"the webhook path cannot be {route}")
+        handlers: list[Any] = [
             (HEALTH_PATH, HealthHandler, {"bot_app": application}),
             (
                 route,
@@ -138,6 +176,13 @@ class WebhookServer:
                 },
             ),
         ]
+        if metrics_on and not metrics.available():
+            log.warning("metrics off: prometheus-client is missing (the 'metrics' extra)")
+        elif metrics_on:
+            token = metrics_token.encode("utf-8") if metrics_token else None
+            handlers.append(
+                (METRICS_PATH, MetricsHandler, {"bot_app": application, "token": token})
+            )
         self.route = route
         self.max_body = max_body
         self._web = TornadoApplication(handlers, log_function=_log_request)
@@ -188,6 +233,8 @@ async def serve(
     max_body: int,
     allowed_updates: Sequence[str],
     stop: asyncio.Event | None = None,
+    metrics_on: bool = False,
+    metrics_token: str | None = None,
 ) -> None:
     """Start the application (its ``post_init`` included), serve the webhook, register it
     with Telegram and run until ``stop`` is set (by default: until SIGINT or SIGTERM); then
@@ -198,7 +245,14 @@ async def serve(
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
-    server = WebhookServer(application, path=path, secret=secret, max_body=max_body)
+    server = WebhookServer(
+        application,
+        path=path,
+        secret=secret,
+        max_body=max_body,
+        metrics_on=metrics_on,
+        metrics_token=metrics_token,
+    )
     await application.initialize()
     try:
         if application.post_init:

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, delete, or_, select, update
+from sqlalchemy import Text, and_, cast, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -203,6 +203,15 @@ async def release_messages(session: AsyncSession, *, ids: Collection[int]) -> No
             .values(claimed_at=None)
             .execution_options(synchronize_session=False)
         )
+
+
+async def oldest_due(session: AsyncSession, *, now: datetime) -> datetime | None:
+    """When the oldest message that is due and not sent was due (None: nothing waits)."""
+    query = select(func.min(OutboxMessage.due_at)).where(
+        OutboxMessage.sent_at.is_(None),  # type: ignore[union-attr]
+        OutboxMessage.due_at <= now,
+    )
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def forget_messages(session: AsyncSession, *, before: datetime) -> int:

@@ -19,6 +19,7 @@ from telegram.ext import Application
 
 from bot.context import Context, services_of
 from bot.handlers.render import send_outcome, send_reply
+from bot.metrics import COUNTERS
 from bot.services.ui import Outcome
 from bot.services.unit import Unit
 from storage.models import OutboxMessage
@@ -43,9 +44,12 @@ def use_case(body: Body) -> Handler:
                 user.language_code if user else None,
             ) as unit:
                 if unit is None:
+                    COUNTERS.duplicate += 1
                     return  # handled before: Telegram delivered it again
                 out = await body(update, context, unit)
+            COUNTERS.handled += 1
         except Exception:
+            COUNTERS.failed += 1
             try:
                 await services.units.failed(update.update_id)
             except Exception:

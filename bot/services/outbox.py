@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.services.ui import Reply
 from storage import repo_delivery
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, as_utc
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,13 @@ class Outbox:
         the chat refuses the bot, ``RETRY`` when it is to be tried again later (released),
         else why it was given up."""
         return (await self._send_rows(send, [row]))[0]
+
+    async def lag(self) -> float:
+        """Seconds the oldest due message has waited to be sent (0: nothing waits)."""
+        now = self.clock.now()
+        async with self.db.session() as session:
+            due = await repo_delivery.oldest_due(session, now=now)
+        return 0.0 if due is None else max(0.0, (now - as_utc(due)).total_seconds())
 
     async def forget_old(self) -> int:
         """Delete rows sent or given up a while ago, and cards long past answering."""

@@ -239,3 +239,55 @@ async def test_serve_runs_the_bot_behind_the_webhook_and_stops(
     assert not app.running
     with pytest.raises(OSError):  # the port is closed
         await ask(port, head(method="GET", path="/healthz"))
+
+
+@pytest.fixture
+async def metered(bot: BotDriver) -> AsyncIterator[int]:
+    """The webhook server with /metrics on, behind a token."""
+    await bot.app.start()
+    server = WebhookServer(
+        bot.app,
+        path="/tg",
+        secret=SECRET,
+        max_body=MAX_BODY,
+        metrics_on=True,
+        metrics_token="scrape-me",
+    )
+    bound = await server.start(listen="127.0.0.1", port=0)
+    try:
+        yield bound
+    finally:
+        await server.stop()
+        await bot.app.stop()
+
+
+async def test_metrics_count_updates_and_show_the_outbox_lag(
+    bot: BotDriver, metered: int, anna: FakeUser
+) -> None:
+    from bot.metrics import COUNTERS
+
+    handled = COUNTERS.handled
+    body = start_update(bot, anna)
+    status, _ = await ask(metered, head(length=len(body)) + body)
+    assert status == 200
+    await replies(bot, anna)
+    await until(lambda: COUNTERS.handled > handled)
+    scrape = head(method="GET", path="/metrics", secret=None)
+    status, answer = await ask(metered, scrape)
+    assert status == 401  # no token, no figures
+    authorised = scrape.replace(b"\r\n\r\n", b"\r\nAuthorization: Bearer scrape-me\r\n\r\n")
+    status, answer = await ask(metered, authorised)
+    assert status == 200
+    text = answer.decode()
+    handled_line = next(
+        line for line in text.splitlines() if line.startswith("cxbot_updates_handled_total ")
+    )
+    assert float(handled_line.split()[1]) >= handled + 1
+    assert "cxbot_outbox_lag_seconds 0.0" in text
+    assert "cxbot_updates_received_total" in text and "cxbot_handler_errors_total" in text
+    assert str(anna.id) not in text and "Anna" not in text  # nobody is named
+
+
+async def test_metrics_are_off_unless_asked_for(port: int) -> None:
+    status, _ = await ask(port, head(method="GET", path="/metrics", secret=None))
+    assert status == 404
