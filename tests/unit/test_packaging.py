@@ -100,3 +100,16 @@ def test_the_readme_and_ci_install_from_the_lock_files() -> None:
     command = "pip install -c requirements-test.lock -e '.[test]'"
     assert command in readme and command in ci
     assert "pip install -c requirements.lock -e ." in readme
+
+
+def test_the_flood_limit_model_stays_out_of_the_wheel_and_the_bot() -> None:
+    """bot/transport/limits.py models Telegram for tests and benchmarks: the wheel leaves it
+    out, so nothing the bot runs may import it."""
+    wheel = PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert "bot/transport/limits.py" in wheel["exclude"]
+    importers = [
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "bot").rglob("*.py")
+        if path.name != "limits.py" and "transport.limits" in path.read_text(encoding="utf-8")
+    ]
+    assert importers == []
