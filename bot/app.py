@@ -42,6 +42,7 @@ from bot.services.partnerships.access import StaffAccess
 from bot.services.partnerships.service import Partnerships
 from bot.services.reports.service import StaffReports
 from bot.services.review.service import Reviews
+from bot.services.search.service import Search
 from bot.services.unit import Units
 from bot.services.workflows import Workflows
 from bot.updates import InboxQueue, PerChatUpdateProcessor, SlowDown
@@ -132,7 +133,7 @@ def build_application(
     vocabulary = Vocabulary.load()
     # Features get what they need at construction; none holds another feature's service.
     access = StaffAccess(settings.admin_ids)
-    links = Links(settings.bot_username)
+    links = Links(settings.bot_username, settings.pseudonym_key())
     units = Units(db, clock, languages)
     matchmaking = Matchmaking(
         clock, vocabulary, units.job, answer_days=settings.proposal_answer_days
@@ -144,6 +145,7 @@ def build_application(
     account = Account(
         languages, (settings.controller_name, settings.controller_contact), db.forget_erased
     )
+    search = Search(clock, vocabulary, matchmaking.population, access, links)
     app.bot_data["services"] = Services(
         settings=settings,
         db=db,
@@ -162,7 +164,8 @@ def build_application(
         exchanges=exchanges,
         reports=StaffReports(clock, access),
         events=events,
-        workflows=Workflows(matchmaking, exchanges, reviews, events, account),
+        search=search,
+        workflows=Workflows(matchmaking, exchanges, reviews, events, account, search),
         links=links,
     )
     register_all(app)

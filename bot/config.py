@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # partnership's staff; twice as long, and the super-admins hear of it.
     review_reminder_days: float = Field(default=3.0, gt=0)
     outcome_after_months: int = Field(default=6, ge=1, le=36)
+    # A lump sum approved for payment and not marked paid this many days later is reminded
+    # to the visitor's partnership (once).
+    payment_days: float = Field(default=10.0, gt=0)
     lump_sum_cap: int = Field(default=1100, ge=0)
     lump_sum_caps: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
     # Events: how many broadcast messages per second (Telegram allows a bot about 30 in all).

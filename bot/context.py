@@ -22,6 +22,7 @@ from bot.services.partnerships.access import StaffAccess
 from bot.services.partnerships.service import Partnerships
 from bot.services.reports.service import StaffReports
 from bot.services.review.service import Reviews
+from bot.services.search.service import Search
 from bot.services.unit import Units
 from bot.services.workflows import Workflows
 from storage.db import Database
@@ -48,6 +49,7 @@ class Services:
     exchanges: Exchanges
     reports: StaffReports
     events: Events
+    search: Search
     workflows: Workflows
     links: Links
 

@@ -307,6 +307,7 @@ def personas(clock: FixedClock, settings: Settings | None = None) -> Script:
         ),
         (PEDRO, [press("Freigeben")]),
         Heading("Matching"),
+        (jonas, [say("/search 3D-Druck", "his own search, across languages")]),
         (
             anna,
             [
@@ -358,9 +359,22 @@ def personas(clock: FixedClock, settings: Settings | None = None) -> Script:
                 say("We agreed on a pilot line for recycled fibres."),
                 say("A joint Horizon Europe proposal in spring."),
                 send_file("attendance.pdf", "the signed attendance sheet"),
+                press("Add evidence"),
+                send_file("boarding-pass.pdf", "evidence of the stay"),
+                send_file("hotel-invoice.pdf"),
+                press("Done", "the partnership checks report and evidence"),
             ],
         ),
-        (SARA, [press("Approve", "the closing report: the exchange is closed")]),
+        (
+            SARA,
+            [
+                press("Approve report"),
+                press("Approve evidence", "closed: both get a certificate of participation"),
+                press("Approve for payment", "the final lump sum, with its reasons"),
+                press("Mark as paid"),
+                say("SEPA 2027-05-0042"),
+            ],
+        ),
         Jump(f"{months} months after the visit", later_by_months(visit_end, months, clock.tz)),
         (anna, [press("Joint project")]),
         (rita, [press("We are in contact")]),

@@ -310,6 +310,16 @@ class Quality:
     VALIDATED = "validated"
 
 
+class Evidence:
+    """Values of ``Exchange.evidence_status``: the visitor's evidence of the stay (boarding
+    passes, invoices), checked by the visitor's partnership apart from the report."""
+
+    NONE = "none"  # nothing handed in yet
+    STAFF = "staff"  # handed in, waiting for the partnership
+    REJECTED = "rejected"  # the partnership asked for more (``evidence_note``)
+    APPROVED = "approved"
+
+
 class Exchange(SQLModel, table=True):
     """A validated match on its way to a visit, a closing report and an outcome."""
 
@@ -366,6 +376,20 @@ class Exchange(SQLModel, table=True):
     report_file_name: str | None = Field(default=None, max_length=200)
     report_note: str | None = Field(default=None, max_length=300)
     host_rating: int | None = None
+    # Finalisation: the report and the evidence are validated separately; the exchange closes
+    # when both are. Then the final lump sum is approved for payment and marked paid.
+    report_ok: bool = False
+    evidence_status: str = Field(default=Evidence.NONE, max_length=16)
+    evidence_note: str | None = Field(default=None, max_length=300)
+    final_lump_sum: int | None = None
+    payment_approved_at: datetime | None = None
+    payment_approved_by: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True)
+    )
+    paid_at: datetime | None = None
+    paid_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    payment_reference: str | None = Field(default=None, max_length=100)
+    payment_reminded_at: datetime | None = None
     outcome_visitor: str | None = Field(default=None, max_length=16)
     outcome_host: str | None = Field(default=None, max_length=16)
     closed_at: datetime | None = None
@@ -407,6 +431,39 @@ class ExchangeEvent(SQLModel, table=True):
     action: str = Field(max_length=32)
     phase: str = Field(max_length=16)  # the phase after the change
     detail: str | None = Field(default=None, max_length=300)
+
+
+class ExchangeEvidence(SQLModel, table=True):
+    """A file the visitor handed in as evidence of the stay: Telegram's ids of it (the bot
+    keeps no bytes), its cleaned name, type and size. Erased with the visitor."""
+
+    __tablename__ = "exchange_evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    exchange_id: int = Field(
+        sa_column=Column(
+            ForeignKey("exchange.id", ondelete="CASCADE", name="fk_exchange_evidence_exchange"),
+            nullable=False,
+            index=True,
+        )
+    )
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("user.id", ondelete="CASCADE", name="fk_exchange_evidence_user"),
+            nullable=False,
+        )
+    )
+    file_id: str = Field(max_length=200)
+    file_unique_id: str = Field(max_length=100)
+    name: str = Field(max_length=200)
+    mime_type: str = Field(max_length=100)
+    size: int | None = None
+    photo: bool = False  # sent as a picture: Telegram sends it back with sendPhoto
+    uploaded_at: datetime = Field(default_factory=utcnow)
+
+
+PERSONAL_TABLES["exchange_evidence"] = ("user_id",)
 
 
 class Reminder(SQLModel, table=True):
@@ -620,12 +677,13 @@ class ReviewFollowUp(SQLModel, table=True):
 
 PERSONAL_TABLES["review_followup"] = ("user_id",)
 
+
 # Columns that name a user who acted on someone else's data (staff, the other side). They are
 # set to NULL when that user is erased; the rows belong to someone else. (On the user's own
 # exchanges they name the placeholder instead: ``EXCHANGE_SIDES``.)
 ACTOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "profile": ("reviewed_by",),
-    "exchange": ("dates_by",),
+    "exchange": ("dates_by", "payment_approved_by", "paid_by"),
     "exchange_event": ("actor_id",),
     "event": ("created_by",),
 }

@@ -330,6 +330,12 @@ async def exchanges_waiting_for(
                 and_(Exchange.phase == Phase.APPROVAL, visitor_side),
                 and_(Exchange.phase == Phase.REPORT_REVIEW, visitor_side),
                 quality,
+                and_(  # a closed exchange whose lump sum is not paid yet
+                    Exchange.phase == Phase.CLOSED,
+                    visitor_side,
+                    Exchange.final_lump_sum.is_not(None),  # type: ignore[union-attr]
+                    Exchange.paid_at.is_(None),  # type: ignore[union-attr]
+                ),
             )
         )
         .order_by(Exchange.updated_at)

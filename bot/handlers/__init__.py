@@ -16,6 +16,7 @@ from bot.handlers import (
     matching,
     onboarding,
     reports,
+    search,
     staff,
 )
 from bot.handlers.unit import use_case
@@ -29,6 +30,7 @@ ALLOWED_UPDATES: tuple[str, ...] = (
     Update.EDITED_MESSAGE,
     Update.CALLBACK_QUERY,
     Update.MY_CHAT_MEMBER,
+    Update.INLINE_QUERY,  # inline mode: organisations to share (bot.handlers.search)
 )
 
 
@@ -46,6 +48,7 @@ def register_all(app: Application) -> None:
     onboarding.register(app)
     account.register(app)
     matching.register(app)
+    search.register(app)
     exchange.register(app)
     staff.register(app)
     reports.register(app)

@@ -29,6 +29,7 @@ EVENT_COMMAND = ("event", N_("Your event: meetings and proposals"))
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Register or continue")),
     ("matches", N_("Your proposed partners")),
+    ("search", N_("Search partners by topic or name")),
     ("exchange", N_("Your exchange and its next step")),
     ("profile", N_("Show and edit your profile")),
     ("pause", N_("Take a break from matching")),

@@ -25,6 +25,7 @@ from bot.services.exchanges import access as exchanges_access
 from bot.services.onboarding import access as onboarding_access
 from bot.services.partnerships import access as partnerships_access
 from bot.services.review import access as review_access
+from bot.services.search import access as search_access
 from bot.services.ui import Outcome
 from bot.services.unit import Unit
 
@@ -79,6 +80,15 @@ async def _exchange_other(update: Update, context: Context, unit: Unit) -> Outco
             document.file_name or "document",
             size=document.file_size,
             mime_type=document.mime_type,
+            unique_id=document.file_unique_id,
+        )
+        if out is not None:
+            return out
+    photos = update.effective_message.photo
+    if photos:  # evidence may be a photo: the largest size Telegram made
+        photo = photos[-1]
+        out = await context.services.exchanges.on_photo(
+            unit, user_id, photo.file_id, photo.file_unique_id, photo.file_size
         )
         if out is not None:
             return out
@@ -103,6 +113,18 @@ async def _reason_text(update: Update, context: Context, unit: Unit, text: str) 
 
 async def _reason_cancel(context: Context, unit: Unit, user_id: int) -> Outcome:
     return await context.services.reviews.cancel(unit, user_id)
+
+
+async def _search_text(update: Update, context: Context, unit: Unit, text: str) -> Outcome:
+    return await context.services.search.on_text(unit, update.effective_user.id, text)
+
+
+async def _search_other(update: Update, context: Context, unit: Unit) -> Outcome:
+    return await context.services.search.other_input(unit, update.effective_user.id)
+
+
+async def _search_cancel(context: Context, unit: Unit, user_id: int) -> Outcome:
+    return await context.services.search.cancel(unit, user_id)
 
 
 async def _text_only(update: Update, context: Context, unit: Unit) -> Outcome:
@@ -139,6 +161,7 @@ OWNERS: tuple[Owner, ...] = (
         _creation_cancel,
     ),
     Owner("review", review_access.STATES, _reason_text, _text_only, _reason_cancel),
+    Owner("search", search_access.STATES, _search_text, _search_other, _search_cancel),
 )
 _BY_STATE = {state: owner for owner in OWNERS for state in owner.states}
 for _a, _b in combinations(OWNERS, 2):
@@ -180,6 +203,22 @@ async def start(update: Update, context: Context, unit: Unit) -> Outcome:
         else:  # at an event now: /event joins the command menu
             await refresh_chat_menu(context, unit, update.effective_chat.id, current_language())
         return out
+    if link is not None and link.kind == deeplinks.ORGANISATION:
+        opened = await services.search.open_profile(unit, user.id, link.value)
+        if opened.done:
+            return opened.out
+        # No complete profile yet: why the profile is not shown, then a plain /start.
+        out = await _plain_start(update, context, unit, None)
+        out.replies[:0] = opened.out.replies
+        return out
+    return await _plain_start(update, context, unit, raw)
+
+
+async def _plain_start(update: Update, context: Context, unit: Unit, raw: str | None) -> Outcome:
+    """/start without a link the bot acts on: resume an event's sign-up, the staff's
+    overview, or the registration."""
+    user = update.effective_user
+    services = context.services
     state = await services.account.state_of(unit, user.id)
     if raw is None and state in events_access.RESUMED:
         return await services.events.resume(unit, user.id)

@@ -25,6 +25,7 @@ async def dispatch(app: Application) -> int:
     sent = await deliver(app, unit.outbox)
     async with services.units.job() as unit:
         await services.exchanges.send_due_reminders(unit)
+        await services.exchanges.remind_unpaid(unit)
         await services.events.send_due_reminders(unit)
     sent += await deliver(app, unit.outbox)
     async with services.units.job() as unit:

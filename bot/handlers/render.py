@@ -5,13 +5,24 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputFile,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.context import Context
 from bot.ratelimit import retry_seconds
 from bot.services.outbox import TryLater, Undeliverable
-from bot.services.ui import Keyboard, Outcome, Reply
+from bot.services.ui import Inline, Keyboard, Outcome, Reply
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 4096
@@ -72,6 +83,10 @@ Shown = list[tuple[int, int, str]]  # cards sent: (chat, message, tag)
 async def send_outcome(update: Update, context: Context, out: Outcome) -> Shown:
     """Carry out everything the service asked for, in order; the cards it sent."""
     shown: Shown = []
+    if update.inline_query is not None:
+        if out.inline is not None:
+            await answer_inline(update, out.inline)
+        return shown
     query = update.callback_query
     if query is not None:
         await query.answer(out.toast, show_alert=out.alert)
@@ -113,6 +128,39 @@ async def send_outcome(update: Update, context: Context, out: Outcome) -> Shown:
         if reply.tag and sent is not None:
             shown.append((chat.id, sent, reply.tag))
     return shown
+
+
+INLINE_CACHE_SECONDS = 30  # results depend on who asks (is_personal) and change with profiles
+
+
+async def answer_inline(update: Update, inline: Inline) -> None:
+    """Answer an inline query with articles; each posts its text with a link button."""
+    query = update.inline_query
+    assert query is not None
+    results = [
+        InlineQueryResultArticle(
+            article.id,
+            article.title,
+            InputTextMessageContent(
+                article.text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            ),
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton(article.link_label, url=article.link_url)]]
+            )
+            if article.link_url
+            else None,
+            description=article.description,
+        )
+        for article in inline.articles
+    ]
+    button = (
+        InlineQueryResultsButton(inline.button, start_parameter=inline.start)
+        if inline.button and inline.start
+        else None
+    )
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True, button=button)
 
 
 async def _replace(bot: Bot, chat_id: int, reply: Reply) -> None:

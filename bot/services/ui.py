@@ -90,11 +90,35 @@ class Reply:
         )
 
 
+@dataclass(frozen=True)
+class Article:
+    """A result of inline mode (``@bot words`` in any chat): ``title`` and ``description`` in
+    the list, ``text`` (HTML) the message it posts, with one link button under it."""
+
+    id: str
+    title: str
+    description: str
+    text: str
+    link_label: str = ""
+    link_url: str = ""
+
+
+@dataclass
+class Inline:
+    """The answer to an inline query: the results, and a button above them that opens the
+    private chat with ``/start <start>``."""
+
+    articles: list[Article] = field(default_factory=list)
+    button: str = ""
+    start: str = ""
+
+
 @dataclass
 class Outcome:
     """Everything a handler has to do for one update."""
 
     replies: list[Reply] = field(default_factory=list)
+    inline: Inline | None = None  # the answer to an inline query
     toast: str | None = None
     alert: bool = False
     language: str | None = None  # set when the user's language changed

@@ -12,6 +12,8 @@ it is written here, where "what happens after a match" can be read in one place:
   (``staff_decision``, ``staff_reason``);
 - two people who met at an event propose a ClusterXchange exchange, which enters the normal
   matching and may become an exchange at once (``event_button``);
+- 👍 Interested in someone found by ``/search`` is the matchmaking's mutual consent, and
+  may become an exchange at once (``search_button``);
 - ``/exchange`` before there is one says whose answer the person is waiting for
   (``exchange_overview``);
 - someone who erases their data leaves their exchanges: the running ones are cancelled and
@@ -28,6 +30,7 @@ from bot.services.events.service import Events
 from bot.services.exchanges.service import Exchanges
 from bot.services.matchmaking.service import Answered, Matchmaking
 from bot.services.review.service import Decided, Reviews
+from bot.services.search.service import Search
 from bot.services.ui import Outcome, esc
 from bot.services.unit import Unit
 
@@ -42,12 +45,14 @@ class Workflows:
         reviews: Reviews,
         events: Events,
         account: Account,
+        search: Search,
     ) -> None:
         self.matchmaking = matchmaking
         self.exchanges = exchanges
         self.reviews = reviews
         self.events = events
         self.account = account
+        self.search = search
 
     async def answer_proposal(self, unit: Unit, user_id: int, data: str | None) -> Outcome:
         """Interested / Not for me / Next on a proposal; a mutual match becomes an exchange."""
@@ -100,6 +105,15 @@ class Workflows:
         answered = await self.matchmaking.request_pair(
             unit, user_id, request.other_id, request.event_name
         )
+        return await self._matched(unit, answered)
+
+    async def search_button(self, unit: Unit, user_id: int, data: str | None) -> Outcome:
+        """A button of search results; 👍 Interested enters the normal matching (mutual
+        consent) and a mutual match becomes an exchange."""
+        pressed = await self.search.on_button(unit, user_id, data)
+        if pressed.interest is None:
+            return pressed.out
+        answered = await self.matchmaking.express_interest(unit, user_id, pressed.interest)
         return await self._matched(unit, answered)
 
     async def exchange_overview(self, unit: Unit, user_id: int) -> Outcome:

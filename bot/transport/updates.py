@@ -120,6 +120,14 @@ class UpdateFactory:
         }
         return self._update(edited_message=msg)
 
+    # ------------------------------------------------------------------ inline queries
+    def inline_query(self, user: FakeUser, query: str) -> Update:
+        """``@bot query`` typed in any chat: no chat, and Telegram does not count it as
+        starting the bot (the sender is not met)."""
+        number = next(self._callback_ids)
+        inline = {"id": f"iq{number}", "from": user.to_dict(), "query": query, "offset": ""}
+        return self._update(inline_query=inline)
+
     # ------------------------------------------------------------------ callback queries
     def callback(self, user: FakeUser, data: str, message_id: int | None = None) -> Update:
         """A callback query pressed on a bot message.

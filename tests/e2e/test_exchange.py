@@ -102,6 +102,16 @@ async def approve(bot: BotDriver, staff: FakeUser):
     raise LookupError(f"no Approve button for {staff.id}")
 
 
+async def press_newest(bot: BotDriver, user: FakeUser, prefix: str):
+    """Press the newest button whose data starts with ``prefix`` (any language)."""
+    for message in reversed(bot.transport.messages(user.id)):
+        for row in message.buttons():
+            for _label, data in row:
+                if data.startswith(prefix):
+                    return await bot.press_data(user, data, message.message_id)
+    raise LookupError(f"no button {prefix!r} for {user.id}")
+
+
 def at(clock: FixedClock, when: datetime) -> None:
     """Move the test clock forward to ``when``."""
     assert when >= clock.now()
@@ -213,6 +223,11 @@ async def test_a_whole_exchange(staffed: BotDriver, clock: FixedClock, lang: str
     assert w["filed"] in r.text
     assert SARA.id in r.others and any(m.document for m in r.others[SARA.id])
     r = await bot.press(SARA, "Approve")
+    assert (await exchange_row(bot)).report_ok  # the exchange closes with the evidence
+    await press_newest(bot, anna, "x:ev:")
+    await bot.process(anna, bot.updates.document(anna, "boarding-pass.pdf"))
+    await press_newest(bot, anna, "x:evd:")
+    r = await approve(bot, SARA)
     assert w["closed"] in r.others[anna.id][0].text and w["closed"] in r.others[rita.id][0].text
     ex = await exchange_row(bot)
     assert ex.phase == Phase.CLOSED and ex.host_rating == 5

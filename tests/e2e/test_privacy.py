@@ -34,6 +34,7 @@ from storage.models import (
     EventMatch,
     Exchange,
     ExchangeEvent,
+    ExchangeEvidence,
     ImportedProfile,
     LiveCard,
     Phase,
@@ -104,9 +105,29 @@ async def _fill_every_column(bot: BotDriver, anna: FakeUser, rita: FakeUser) -> 
         await session.flush()
         session.add(LiveCard(chat_id=anna.id, message_id=4_242, tag=f"proposal:{proposal.id}"))
         other = Exchange(visitor_id=before, host_id=anna.id, phase=Phase.CLOSED)
-        staff_work = Exchange(visitor_id=before, host_id=after, phase=Phase.PLANNING)
+        staff_work = Exchange(
+            visitor_id=before,
+            host_id=after,
+            phase=Phase.PLANNING,
+            payment_approved_by=anna.id,  # Anna's staff work: the payment
+            paid_by=anna.id,
+        )
         session.add_all([other, staff_work])
         await session.flush()
+        [mine] = (
+            await session.execute(select(Exchange).where(Exchange.visitor_id == anna.id))
+        ).scalars()
+        session.add(  # evidence Anna handed in for her own exchange
+            ExchangeEvidence(
+                exchange_id=mine.id,
+                user_id=anna.id,
+                file_id="file-1",
+                file_unique_id="uniq-1",
+                name="boarding-pass.pdf",
+                mime_type="application/pdf",
+                size=1000,
+            )
+        )
         session.add(
             ExchangeEvent(
                 exchange_id=staff_work.id,

@@ -269,6 +269,12 @@ async def test_export_csv_matches_the_database(any_db_bot: BotDriver, anna: Fake
         "outcome_host": "contacts",
         "created_at": safe_cell(closed.created_at),
         "closed_at": "2026-10-02T09:30:00+00:00",
+        "report_validated": "False",
+        "evidence_status": "none",
+        "final_lump_sum": "",
+        "payment_approved_at": "",
+        "paid_at": "",
+        "payment_reference": "",
     }
     assert foreign.id not in {int(row["id"]) for row in rows}
 

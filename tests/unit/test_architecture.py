@@ -32,7 +32,7 @@ CORE = {"bot.clock", "bot.config", "bot.domain", "bot.geo", "bot.i18n", "bot.sch
 # What a feature may use of another feature.
 PUBLIC = {"access", "callbacks", "view"}
 # Prefixes of callback data; only the features' callbacks.py may spell them out.
-CALLBACK_PREFIXES = {"m", "x", "r", "q", "en", "ev", "es", "sv", "pn", "lang", "del", "prof"}
+CALLBACK_PREFIXES = {"m", "sq", "x", "r", "q", "en", "ev", "es", "sv", "pn", "lang", "del", "prof"}
 
 
 @dataclass(frozen=True)
@@ -275,6 +275,7 @@ def test_every_codec_prefix_is_known_to_the_rule() -> None:
     from bot.services.onboarding import callbacks as onboarding
     from bot.services.partnerships import callbacks as partnerships
     from bot.services.review import callbacks as review
+    from bot.services.search import callbacks as search
 
     prefixes = {
         account.LANGUAGE,
@@ -289,6 +290,7 @@ def test_every_codec_prefix_is_known_to_the_rule() -> None:
         onboarding.PROFILE,
         partnerships.PREFIX,
         review.PREFIX,
+        search.PREFIX,
     }
     assert prefixes == CALLBACK_PREFIXES
 

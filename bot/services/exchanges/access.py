@@ -18,8 +18,9 @@ REPORT_DONE, REPORT_RESULTS, REPORT_NEXT, REPORT_DOC = (
     "ex_rep_next",
     "ex_rep_doc",
 )
+EVIDENCE = "ex_evidence"  # the visitor sends evidence files until Done
 STATES = frozenset(
-    {DATES, GOALS, AGENDA, CHANGES, REPORT_DONE, REPORT_RESULTS, REPORT_NEXT, REPORT_DOC}
+    {DATES, GOALS, AGENDA, CHANGES, REPORT_DONE, REPORT_RESULTS, REPORT_NEXT, REPORT_DOC, EVIDENCE}
 )
 
 
@@ -43,3 +44,17 @@ class ExchangeReview(Protocol):
 
     async def history_text(self, unit: Unit, ex: Exchange) -> str:
         """The audit trail as staff read it."""
+
+    async def evidence_files(self, unit: Unit, exchange_id: int) -> Outcome:
+        """The visitor's evidence files, sent to the staff member (authorised already)."""
+
+    async def approve_payment(self, unit: Unit, exchange_id: int, staff_id: int) -> Outcome:
+        """Record the final lump sum as approved for payment (authorised already)."""
+
+    async def payable(self, unit: Unit, exchange_id: int) -> str | None:
+        """Why the lump sum cannot be marked paid now (localized), or None when it can."""
+
+    async def mark_paid(
+        self, unit: Unit, exchange_id: int, staff_id: int, reference: str
+    ) -> Outcome:
+        """Record the payment with its reference (authorised already)."""

@@ -11,14 +11,14 @@ from bot import geo
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import _, country_name, format_money, format_number, language_of, use_language
-from bot.scheme import estimate_lump_sum
+from bot.scheme import LumpSum, estimate_lump_sum
 from bot.services.exchanges.lifecycle import Act
 from bot.services.exchanges.view import buttons, departed_profile
 from bot.services.partnerships.access import StaffAccess
 from bot.services.ui import Keyboard, Notice, Outcome, Reply, esc
 from bot.services.unit import Unit
-from storage import repo
-from storage.models import Exchange, Profile, User
+from storage import repo, repo_finalisation
+from storage.models import Exchange, ExchangeEvidence, Profile, User
 
 
 @dataclass
@@ -38,6 +38,8 @@ class XCtx:
     # Sides who erased their data (placeholders): shown as "a participant who left", never
     # written to.
     gone: frozenset[int] = frozenset()
+    # The visitor's evidence files, in the order they came.
+    evidence: list[ExchangeEvidence] = field(default_factory=list)
 
     def user(self, user_id: int) -> User:
         """The visitor's or the host's user row."""
@@ -90,6 +92,7 @@ class ExchangeBase:
             hp or departed_profile(hu.id),
             actor,
             gone=gone,
+            evidence=await repo_finalisation.evidence_of(unit.session, exchange_id=ex.id or 0),
         )
 
     def _tell(self, x: XCtx, user_id: int, build: Callable[[], list[Reply]]) -> None:
@@ -167,6 +170,10 @@ class ExchangeBase:
         """Review part: the card staff validate."""
         raise NotImplementedError
 
+    async def _finalised(self, x: XCtx) -> None:
+        """Finalisation part: the exchange closed; certificates and the payment's card."""
+        raise NotImplementedError
+
     def _happened_question(self, x: XCtx) -> Reply:
         """Visit part: did the visit take place?"""
         raise NotImplementedError
@@ -181,14 +188,18 @@ class ExchangeBase:
 
     def _estimate_text(self, x: XCtx) -> str:
         ex = x.ex
-        host_country = x.host_profile.country or ""
-        cap = self.settings.cap_for(host_country)
+        cap = self.settings.cap_for(x.host_profile.country or "")
         estimate = estimate_lump_sum(ex.working_days or 0, ex.distance_km, cap)
+        head = "💶 " + _(
+            "Estimated lump sum: {amount} (an estimate; your partnership decides)."
+        ).format(amount=format_money(estimate.amount))
+        return "\n".join([head, *self._sum_reasons(x, estimate)])
+
+    def _sum_reasons(self, x: XCtx, estimate: LumpSum) -> list[str]:
+        """Why the lump sum is what it is: the cap, the distance, the halving rules."""
+        host_country = x.host_profile.country or ""
+        cap = estimate.cap
         lines = [
-            "💶 "
-            + _("Estimated lump sum: {amount} (an estimate; your partnership decides).").format(
-                amount=format_money(estimate.amount)
-            ),
             "• "
             + _("Cap for visits to {country}: {cap}").format(
                 country=esc(country_name(host_country)), cap=format_money(cap)
@@ -209,4 +220,4 @@ class ExchangeBase:
             lines.append("• " + _("Halved: the organisations are less than 200 km apart"))
         if estimate.short_stay and estimate.near:
             lines.append("• " + _("(Halved once, not twice.)"))
-        return "\n".join(lines)
+        return lines

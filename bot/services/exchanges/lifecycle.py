@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from storage.models import Exchange, Phase, Quality
+from storage.models import Evidence, Exchange, Phase, Quality
 
 
 class Act(StrEnum):
@@ -30,6 +30,8 @@ class Act(StrEnum):
     WRITE_REPORT = "rep"
     SKIP_DOCUMENT = "rs"
     RATE_HOST = "fb"
+    ADD_EVIDENCE = "ev"
+    FINISH_EVIDENCE = "evd"
     OUTCOME = "o"
 
 
@@ -106,6 +108,20 @@ RULES: dict[Act, Rule] = {
         VISITOR,
         done=lambda ex, _u, _t: ex.phase != Phase.RETURNING,
     ),
+    # Evidence of the stay (boarding passes, invoices) for the visitor's partnership, which
+    # validates it apart from the report; more may be added after a rejection.
+    Act.ADD_EVIDENCE: Rule(
+        frozenset({Phase.RETURNING, Phase.REPORT_REVIEW}),
+        VISITOR,
+        when=lambda ex, _u, _t: ex.visitor_partnership_id is not None,
+        done=lambda ex, _u, _t: ex.evidence_status in (Evidence.STAFF, Evidence.APPROVED),
+    ),
+    Act.FINISH_EVIDENCE: Rule(
+        frozenset({Phase.RETURNING, Phase.REPORT_REVIEW}),
+        VISITOR,
+        when=lambda ex, _u, _t: ex.visitor_partnership_id is not None,
+        done=lambda ex, _u, _t: ex.evidence_status in (Evidence.STAFF, Evidence.APPROVED),
+    ),
     # The host rates a visit that took place.
     Act.RATE_HOST: Rule(
         frozenset({Phase.RETURNING, Phase.REPORT_REVIEW, Phase.CLOSED}),
@@ -166,6 +182,7 @@ OFFER_ORDER = (
     Act.SUGGEST_CHANGES,
     Act.HAPPENED,
     Act.WRITE_REPORT,
+    Act.ADD_EVIDENCE,
     Act.RATE_HOST,
     Act.OUTCOME,
 )

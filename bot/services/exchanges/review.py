@@ -1,5 +1,6 @@
 """The staff's side of an exchange: the cards they validate, their decisions on a match (m),
-goals and agenda (q) and a closing report (r), and the audit trail."""
+goals and agenda (q), a closing report (r) and the evidence of the stay (e), and the audit
+trail."""
 
 from __future__ import annotations
 
@@ -19,15 +20,21 @@ from bot.services.exchanges.view import (
     report_lines,
 )
 from bot.services.partnerships.access import Scope
-from bot.services.review.view import KINDS, decision_keyboard, history_keyboard, reason_text
-from bot.services.ui import Outcome, Reply, esc
+from bot.services.review.view import (
+    KINDS,
+    decision_keyboard,
+    finalisation_keyboard,
+    history_keyboard,
+    reason_text,
+)
+from bot.services.ui import Keyboard, Outcome, Reply, esc
 from bot.services.unit import Unit
 from storage import repo
-from storage.models import Exchange, Phase, Quality
+from storage.models import Evidence, Exchange, Phase, Quality
 
 log = logging.getLogger(__name__)
 
-MATCH, QUALITY, REPORT = "m", "q", "r"
+MATCH, QUALITY, REPORT, EVIDENCE = "m", "q", "r", "e"
 
 
 class ReviewMixin(ExchangeBase):
@@ -37,6 +44,8 @@ class ReviewMixin(ExchangeBase):
         """The card of an exchange waiting for validation (/pending)."""
         x = await self._ctx(unit, ex.id or 0, None)
         assert x is not None
+        if ex.phase == Phase.CLOSED:
+            return self._payment_card(x)
         kind = {Phase.APPROVAL: MATCH, Phase.REPORT_REVIEW: REPORT}.get(ex.phase, QUALITY)
         return self._card(x, kind)
 
@@ -70,9 +79,22 @@ class ReviewMixin(ExchangeBase):
             lines += quality_lines(ex)
         if kind == REPORT:
             lines += report_lines(ex)
+            lines += self._evidence_lines(x)
             if ex.lump_sum is not None:
                 lines += ["", self._estimate_text(x)]
+            return Reply("\n".join(lines), self._report_keyboard(x))
         return Reply("\n".join(lines), decision_keyboard(kind, ex.id or 0, True))
+
+    def _report_keyboard(self, x: XCtx) -> Keyboard:
+        """The report's card: what still waits for a decision, the files, the history."""
+        ex = x.ex
+        waiting = ex.phase == Phase.REPORT_REVIEW
+        return finalisation_keyboard(
+            ex.id or 0,
+            report=waiting and not ex.report_ok,
+            evidence=waiting and ex.evidence_status == Evidence.STAFF,
+            files=bool(x.evidence),
+        )
 
     async def decide(
         self,
@@ -93,15 +115,21 @@ class ReviewMixin(ExchangeBase):
             moved = await self._review_match(x, approve, note)
         elif kind == QUALITY:
             moved = await self._review_quality(x, approve, note, scope)
+        elif kind == EVIDENCE:
+            moved = await self._review_evidence(x, approve, note)
         else:
             moved = await self._review_report(x, approve, note)
         if not moved:
             return Outcome(toast=_("Already decided (perhaps by a colleague)."))
         label = _("Approved") if approve else _("Rejected")
         x.out.toast = label
-        # The decision buttons go; the history stays at hand.
-        x.out.replies.insert(0, Reply(keyboard=history_keyboard(exchange_id), edit=True,
-                                      markup_only=True))  # fmt: skip
+        # The decision buttons go (those of the report's other part stay); the history stays.
+        keyboard = (
+            self._report_keyboard(x)
+            if kind in (REPORT, EVIDENCE)
+            else history_keyboard(exchange_id)
+        )
+        x.out.replies.insert(0, Reply(keyboard=keyboard, edit=True, markup_only=True))
         x.out.replies.insert(
             1,
             Reply(
@@ -214,21 +242,48 @@ class ReviewMixin(ExchangeBase):
         return True
 
     async def _review_report(self, x: XCtx, approve: bool, note: str | None) -> bool:
+        ex = x.ex
+        expect = {
+            "phase": Phase.REPORT_REVIEW,
+            "report_ok": False,
+            "evidence_status": ex.evidence_status,
+        }
         if approve:
-            if not await self._move(
-                x,
-                "report_approved",
-                expect={"phase": Phase.REPORT_REVIEW},
-                phase=Phase.CLOSED,
-                closed_at=self.clock.now(),
-            ):
+            # The exchange closes when the evidence is validated too.
+            closing = ex.evidence_status == Evidence.APPROVED
+            values = self._closing(x) if closing else {}
+            if not await self._move(x, "report_approved", expect=expect, report_ok=True, **values):
                 return False
-            await self._close(x)
+            if closing:
+                await self._close(x)
+                return True
+            missing = ex.evidence_status in (Evidence.NONE, Evidence.REJECTED)
+            self._text(
+                x,
+                x.visitor.id,
+                lambda: (
+                    "✅ "
+                    + _(
+                        "Your closing report is validated. The exchange closes once your evidence "
+                        "of the stay is validated too."
+                    )
+                    + (
+                        "\n\n"
+                        + _(
+                            "Please add your evidence: boarding passes, travel or "
+                            "accommodation invoices."
+                        )
+                        if missing
+                        else ""
+                    )
+                ),
+                self._offer(x, Act.ADD_EVIDENCE) if missing else None,
+            )
             return True
         if not await self._move(
             x,
             "report_rejected",
-            expect={"phase": Phase.REPORT_REVIEW},
+            expect=expect,
             detail=note,
             phase=Phase.RETURNING,
             report_note=(note or "")[:300],

@@ -4,8 +4,9 @@ Phases (``storage.models.Phase``): a match waits for the visitor's partnership (
 the two sides agree on dates (*planning*); with dates agreed both get a calendar file and the
 exchange is *visiting*, while the visitor writes goals and agenda that the host agrees and both
 partnerships validate; after the visit the visitor says whether it happened and files the
-closing report (*returning*), which the visitor's partnership validates (*closed*). Months
-later both sides are asked for the outcome.
+closing report and hands in evidence of the stay (*returning*); the visitor's partnership
+validates both, apart (*closed*: ``finalisation``, with the certificate and the payment).
+Months later both sides are asked for the outcome.
 
 What is allowed when is one table (``lifecycle``); every change is a guarded UPDATE with an
 audit row (``storage.repo.transition_exchange``), so double taps and two staff members
@@ -24,6 +25,7 @@ from bot.services.exchanges.access import (
     AGENDA,
     CHANGES,
     DATES,
+    EVIDENCE,
     GOALS,
     REPORT_DOC,
     REPORT_DONE,
@@ -33,6 +35,7 @@ from bot.services.exchanges.access import (
 )
 from bot.services.exchanges.base import XCtx
 from bot.services.exchanges.dates import DatesMixin
+from bot.services.exchanges.finalisation import FinalisationMixin
 from bot.services.exchanges.leave import LeaveMixin
 from bot.services.exchanges.lifecycle import CLOSED, DONE, EARLY, OWN, Act, check, offered
 from bot.services.exchanges.quality import QualityMixin
@@ -66,10 +69,19 @@ TYPED: dict[str, Act] = {
     REPORT_RESULTS: Act.WRITE_REPORT,
     REPORT_NEXT: Act.WRITE_REPORT,
     REPORT_DOC: Act.WRITE_REPORT,
+    EVIDENCE: Act.ADD_EVIDENCE,
 }
 
 
-class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixin, LeaveMixin):
+class Exchanges(
+    DatesMixin,
+    QualityMixin,
+    VisitMixin,
+    ReviewMixin,
+    FinalisationMixin,
+    RemindersMixin,
+    LeaveMixin,
+):
     """The exchange lifecycle for participants (and, through ``ReviewMixin``, for staff)."""
 
     # ----------------------------------------------------------------- creation
@@ -158,7 +170,9 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
                     status=_(QUALITY_LABELS.get(ex.cq_status, ex.cq_status))
                 )
             )
-        if (
+        if visiting and ex.final_lump_sum is not None and not x.gone:
+            lines += ["", self._payment_status(x)]
+        elif (
             visiting
             and ex.lump_sum is not None
             and ex.phase not in (Phase.CANCELLED, Phase.REJECTED)
@@ -237,6 +251,14 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
             x.out.add(_("Closing report, 1/4: what did you do during the visit? (/cancel stops.)"))
         elif act == Act.SKIP_DOCUMENT:
             await self._submit_report(x)
+        elif act == Act.ADD_EVIDENCE:
+            self._enter(x, user_id, EVIDENCE)
+            x.out.add(
+                self._evidence_prompt() + " " + _("(/cancel stops; what you sent is kept.)"),
+                buttons(Act.FINISH_EVIDENCE, ex) if x.evidence else None,
+            )
+        elif act == Act.FINISH_EVIDENCE:
+            return await self._finish_evidence(x)
         elif act == Act.RATE_HOST:
             if not await self._move(
                 x, "host_feedback", expect={"host_rating": None}, detail=value,
@@ -285,6 +307,14 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
     async def cancel(self, unit: Unit, user_id: int) -> Outcome:
         """``/cancel`` while typing exchange input: nothing is changed."""
         user = await repo.get_user(unit.session, user_id=user_id)
+        if user is not None and user.state == EVIDENCE:
+            dialog.resume(user)
+            return Outcome().add(
+                _(
+                    "Stopped. The files you sent are kept; press “Add evidence” in /exchange "
+                    "to go on."
+                )
+            )
         if user is not None and user.state in STATES:
             dialog.resume(user)
         return Outcome().add(
@@ -327,6 +357,12 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
         if state == DATES:
             await self._set_dates(x, user.id, text)
             dialog.resume(user)
+            return
+        if state == EVIDENCE:  # a text instead of a file
+            x.out.add(
+                _("Please send the evidence as a file or a photo, or press Done."),
+                buttons(Act.FINISH_EVIDENCE, ex) if x.evidence else None,
+            )
             return
         if state == REPORT_DOC:  # a text instead of a document
             x.out.add(
@@ -382,10 +418,16 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
         filename: str,
         size: int | None = None,
         mime_type: str | None = None,
+        unique_id: str = "",
     ) -> Outcome | None:
-        """A file sent while the report asks for one; None when no exchange input waits.
-        Programs, scripts and files over Telegram's 20 MB are refused with the reason."""
+        """A file sent while the report asks for one, or as evidence; None when no exchange
+        input waits. Programs, scripts and files over Telegram's 20 MB are refused with the
+        reason (evidence: see ``finalisation``)."""
         user = await repo.get_user(unit.session, user_id=user_id)
+        if user is not None and user.state == EVIDENCE:
+            return await self._evidence_input(
+                unit, user, file_id, unique_id, documents.clean_name(filename), mime_type, size
+            )
         if user is None or user.state != REPORT_DOC:
             return None
         x = await self._ctx(unit, _int(user.state_data.get("x")), user_id)
@@ -400,9 +442,43 @@ class Exchanges(DatesMixin, QualityMixin, VisitMixin, ReviewMixin, RemindersMixi
         await self._submit_report(x)
         return x.send()
 
+    async def on_photo(
+        self, unit: Unit, user_id: int, file_id: str, unique_id: str, size: int | None
+    ) -> Outcome | None:
+        """A photo sent as evidence; None when no evidence is expected."""
+        user = await repo.get_user(unit.session, user_id=user_id)
+        if user is None or user.state != EVIDENCE:
+            return None
+        name = _("photo") + f"-{unique_id[-6:] or 1}.jpg"
+        return await self._evidence_input(
+            unit, user, file_id, unique_id, name, "image/jpeg", size, photo=True
+        )
+
+    async def _evidence_input(
+        self,
+        unit: Unit,
+        user: User,
+        file_id: str,
+        unique_id: str,
+        name: str,
+        mime_type: str | None,
+        size: int | None,
+        photo: bool = False,
+    ) -> Outcome:
+        x = await self._ctx(unit, _int(user.state_data.get("x")), user.id)
+        if x is None or check(Act.ADD_EVIDENCE, x.ex, user.id, self.clock.today()) is not None:
+            dialog.resume(user)
+            return Outcome().add(
+                _("This step is not open any more. /exchange shows where your exchange stands.")
+            )
+        await self._evidence_file(x, file_id, unique_id, name, mime_type, size, photo)
+        return x.send()
+
     async def other_input(self, unit: Unit, user_id: int) -> Outcome:
         """A sticker, photo or voice message while exchange input is expected."""
         user = await repo.get_user(unit.session, user_id=user_id)
+        if user is not None and user.state == EVIDENCE:
+            return Outcome().add(_("Please send the evidence as a file or a photo, or press Done."))
         if user is not None and user.state == REPORT_DOC:
             return Outcome().add(_("Please send the document as a file, or press Skip."))
         return Outcome().add(_("I can only read text here. Please type your answer, or /cancel."))

@@ -59,6 +59,12 @@ ACTIONS: dict[str, str] = {
     "report_filed": N_("closing report filed"),
     "report_approved": N_("closing report validated"),
     "report_rejected": N_("closing report rejected"),
+    "evidence_submitted": N_("evidence handed in"),
+    "evidence_approved": N_("evidence validated"),
+    "evidence_rejected": N_("evidence rejected"),
+    "payment_approved": N_("lump sum approved for payment"),
+    "paid": N_("lump sum paid"),
+    "payment_reminder": N_("staff reminded of the payment"),
     "host_feedback": N_("host feedback"),
     "outcome": N_("outcome reported"),
     "reason": N_("reason given"),
@@ -113,6 +119,8 @@ def buttons(act: Act, ex: Exchange) -> Keyboard:
         Act.WRITE_REPORT: "📄 "
         + (_("Revise the report") if ex.report_done else _("Write the closing report")),
         Act.SKIP_DOCUMENT: _("Skip"),
+        Act.ADD_EVIDENCE: "📎 " + _("Add evidence"),
+        Act.FINISH_EVIDENCE: "✅ " + _("Done"),
     }
     if act in one:
         return [[Button(one[act], callbacks.button(act, xid))]]

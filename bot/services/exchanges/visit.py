@@ -14,7 +14,7 @@ from bot.services.review.view import history_keyboard
 from bot.services.schedule import later_by_months
 from bot.services.ui import Document, Reply, esc
 from storage import repo
-from storage.models import Phase, Reminder
+from storage.models import Evidence, Phase, Reminder
 
 
 class VisitMixin(ExchangeBase):
@@ -51,7 +51,10 @@ class VisitMixin(ExchangeBase):
                     "Wonderful! The last step is your closing report: what you did, the "
                     "results and the next steps. It takes about five minutes."
                 ),
-                self._offer(x, Act.WRITE_REPORT),
+                lambda: (
+                    buttons(Act.WRITE_REPORT, ex)
+                    + (buttons(Act.ADD_EVIDENCE, ex) if ex.visitor_partnership_id else [])
+                ),
             )
             self._text(
                 x,
@@ -175,6 +178,14 @@ class VisitMixin(ExchangeBase):
                 "will tell you when it has."
             )
         )
+        if ex.evidence_status in (Evidence.NONE, Evidence.REJECTED):
+            x.out.add(
+                _(
+                    "Your partnership also needs evidence of your stay (boarding passes, "
+                    "travel or accommodation invoices) before it pays the lump sum."
+                ),
+                buttons(Act.ADD_EVIDENCE, ex),
+            )
 
         def card() -> list[Reply]:
             replies = [self._card(x, "r")]
@@ -226,3 +237,4 @@ class VisitMixin(ExchangeBase):
                 )
             ),
         )
+        await self._finalised(x)

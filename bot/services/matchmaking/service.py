@@ -191,7 +191,37 @@ class Matchmaking:
             return Answered(stale_button())
         return await self._press(unit, user_id, press)
 
-    async def _press(self, unit: Unit, user_id: int, press: callbacks.Press) -> Answered:
+    async def express_interest(self, unit: Unit, user_id: int, other_id: int) -> Answered:
+        """👍 Interested in someone the user found themselves (``/search``): the same proposal
+        row and mutual consent as a proposed card (contacts only when both are interested,
+        the other side gets the card through the outbox). The pressed message is the
+        search's, so it is left as it is; other copies of the pair's card are updated."""
+        pop = await self.population.current(unit)
+        if user_id not in pop:
+            return Answered(await self._not_in_population(unit, user_id))
+        if (await pop.user(user_id)).paused:
+            return Answered(Outcome().add(_(NO_MATCH_TEXT[NoMatch.PAUSED])))
+        if other_id not in pop or not pop.index.allows(key(user_id), key(other_id)):
+            return Answered(
+                Outcome(toast=_("This proposal is not available any more."), alert=True)
+            )
+        a, b = sorted((user_id, other_id))
+        proposal = await repo.proposal_between(unit.session, a_id=a, b_id=b)
+        if proposal is None:
+            proposal = Proposal(a_id=a, b_id=b)
+            unit.session.add(proposal)
+            await unit.session.flush()
+        press = callbacks.Press(callbacks.INTERESTED, proposal.id or 0)
+        answered = await self._press(unit, user_id, press, found=True)
+        if answered.match is not None:
+            answered.out.toast = _("It's a match! I am sending you the contact details.")
+        return answered
+
+    async def _press(
+        self, unit: Unit, user_id: int, press: callbacks.Press, found: bool = False
+    ) -> Answered:
+        """``found``: Interested in someone found by search (no card was pressed, and no
+        next card follows)."""
         session = unit.session
         pid = press.proposal_id
         proposal = await repo.get_proposal(session, proposal_id=pid)
@@ -223,7 +253,8 @@ class Matchmaking:
         match: Match | None = None
         if press.action == callbacks.INTERESTED:
             _set_mine(proposal, user_id, Side.INTERESTED)
-            out.replies.extend(await self._answered(unit, pop, proposal, user_id, _("Interested")))
+            answered = await self._answered(unit, pop, proposal, user_id, _("Interested"))
+            out.replies.extend(answered[1:] if found else answered)
             if theirs == Side.INTERESTED:
                 proposal.matched_at = proposal.closed_at = now
                 # Both introductions are durable messages (they carry the contacts): a crash
@@ -264,7 +295,7 @@ class Matchmaking:
                 await self._pair_ended(pop, other, user_id, DECLINED_NOTE, waiting, notices)
         proposal.updated_at = now
         await session.flush()
-        if press.action == callbacks.INTERESTED and match is None:  # while waiting: next card
+        if press.action == callbacks.INTERESTED and match is None and not found:  # next card
             out.replies.extend((await self.show(unit, user_id, skip=frozenset({pid}))).replies)
         await self._offer_next(unit, pop, waiting, notices)
         unit.notify(*notices)

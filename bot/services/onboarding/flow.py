@@ -562,6 +562,7 @@ class Flow:
         else:
             lines += [
                 _("/matches: your proposed partners"),
+                _("/search: search partners by topic or name"),
                 _("/exchange: your exchange: dates, goals and agenda, report"),
                 _("/profile: show and edit your profile"),
                 _("/pause: take a break from matching"),

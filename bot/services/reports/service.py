@@ -15,7 +15,7 @@ from collections import Counter
 
 from bot.clock import Clock
 from bot.domain import ECOSYSTEMS
-from bot.i18n import _, country_name, current_language, format_date, sort_key
+from bot.i18n import _, country_name, current_language, format_date, format_money, sort_key
 from bot.pseudonyms import who
 from bot.services.charts import bar_chart_png
 from bot.services.csvfile import csv_bytes
@@ -64,6 +64,12 @@ EXCHANGE_COLUMNS = (
     "outcome_host",
     "created_at",
     "closed_at",
+    "report_validated",
+    "evidence_status",
+    "final_lump_sum",
+    "payment_approved_at",
+    "paid_at",
+    "payment_reference",
 )
 
 
@@ -107,14 +113,15 @@ class StaffReports:
                     await repo_stats.phase_counts(session, partnership_id=p.id),
                     await repo_stats.country_counts(session, partnership_id=p.id),
                     await repo_stats.ecosystem_lists(session, partnership_id=p.id),
+                    await repo_stats.exchanges_with_sides(session, partnership_id=p.id),
                 )
             )
         out = Outcome()
         if not figures:
             return out.add(_("There is no partnership yet. Create one with /newpartnership."))
         log.info("stats of %s for %s", ",".join(p.slug for p, *_r in figures), who(user_id))
-        for p, reviews, phases, countries, ecosystems in figures:
-            out.add(self._stats_text(p, reviews, phases, countries, ecosystems))
+        for p, reviews, phases, countries, ecosystems, exchanges in figures:
+            out.add(self._stats_text(p, reviews, phases, countries, ecosystems, exchanges))
             out.replies.append(Reply(document=await self._phase_chart(p, phases)))
         return out
 
@@ -125,6 +132,7 @@ class StaffReports:
         phases: dict[str, int],
         countries: dict[str, int],
         ecosystems: list[list[str]],
+        exchanges: list[tuple[Exchange, Profile | None, Profile | None]],
     ) -> str:
         lines = [
             "📊 "
@@ -152,6 +160,7 @@ class StaffReports:
             ]
         else:
             lines.append(_("No exchanges yet."))
+        lines += ["", self._finalisation_text(p, exchanges)]
         lines += ["", "<b>" + _("By country (completed registrations):") + "</b>"]
         lang = current_language()
         by_country = sorted(
@@ -166,6 +175,62 @@ class StaffReports:
             key=lambda item: (-item[1], sort_key(item[0], lang)),
         )
         lines += [f"• {esc(label)}: {n}" for label, n in by_ecosystem] or ["—"]
+        return "\n".join(lines)
+
+    @staticmethod
+    def _finalisation_text(
+        p: Partnership, exchanges: list[tuple[Exchange, Profile | None, Profile | None]]
+    ) -> str:
+        """Closed exchanges, and the lump sums approved for payment and paid (those of the
+        partnership's visitors), in all, by host country and by ecosystem."""
+        lang = current_language()
+        totals = [0, 0, 0]  # closed, approved, paid
+        by_country: dict[str, list[int]] = {}
+        by_ecosystem: dict[str, list[int]] = {}
+        for ex, visitor, host in exchanges:
+            if ex.phase != Phase.CLOSED:
+                continue
+            pays = ex.visitor_partnership_id == p.id and ex.final_lump_sum is not None
+            approved = ex.final_lump_sum or 0 if pays and ex.payment_approved_at else 0
+            paid = ex.final_lump_sum or 0 if pays and ex.paid_at else 0
+            figures = (1, approved, paid)
+            keys = [(by_country, host.country if host and host.country else "")]
+            # The ecosystems both sides work in.
+            for slug in visitor.ecosystems if visitor and host else []:
+                if slug in host.ecosystems:  # type: ignore[union-attr]
+                    keys.append((by_ecosystem, slug))
+            for i, value in enumerate(figures):
+                totals[i] += value
+            for table, key in keys:
+                row = table.setdefault(key, [0, 0, 0])
+                for i, value in enumerate(figures):
+                    row[i] += value
+
+        def line(label: str, row: list[int]) -> str:
+            return "• " + _("{label}: closed {closed}, approved {approved}, paid {paid}").format(
+                label=esc(label),
+                closed=row[0],
+                approved=format_money(row[1]),
+                paid=format_money(row[2]),
+            )
+
+        lines = [
+            "<b>" + _("Finalisation:") + "</b>",
+            "• " + _("exchanges closed: {count}").format(count=totals[0]),
+            "• "
+            + _("lump sums approved for payment: {amount}").format(amount=format_money(totals[1])),
+            "• " + _("lump sums paid: {amount}").format(amount=format_money(totals[2])),
+        ]
+        if by_country:
+            lines += ["", "<b>" + _("Closed exchanges by host country:") + "</b>"]
+            named = [((country_name(c) if c else "—"), row) for c, row in by_country.items()]
+            named.sort(key=lambda item: (-item[1][0], sort_key(item[0], lang)))
+            lines += [line(name, row) for name, row in named]
+        if by_ecosystem:
+            lines += ["", "<b>" + _("Closed exchanges by ecosystem:") + "</b>"]
+            labelled = [(_(ECOSYSTEMS.get(s, s)), row) for s, row in by_ecosystem.items()]
+            labelled.sort(key=lambda item: (-item[1][0], sort_key(item[0], lang)))
+            lines += [line(label, row) for label, row in labelled]
         return "\n".join(lines)
 
     @staticmethod
@@ -291,4 +356,10 @@ class StaffReports:
             ex.outcome_host,
             ex.created_at,
             ex.closed_at,
+            ex.report_ok,
+            ex.evidence_status,
+            ex.final_lump_sum,
+            ex.payment_approved_at,
+            ex.paid_at,
+            ex.payment_reference,
         ]

@@ -1,7 +1,8 @@
-"""What other features may ask of staff validation: its conversation state (a typed
-rejection reason)."""
+"""What other features may ask of staff validation: its conversation states (a typed
+rejection reason, a payment's reference)."""
 
 from __future__ import annotations
 
 REASON = "st_reason"
-STATES = frozenset({REASON})
+PAY_REFERENCE = "st_payref"
+STATES = frozenset({REASON, PAY_REFERENCE})

@@ -1,8 +1,10 @@
 """Buttons of staff validation: ``sv:<kind>:<item>:a`` approve, ``sv:<kind>:<item>:r`` reject
 (asks for a reason), ``sv:<kind>:<item>:x:<reason>`` reject for a listed reason,
 ``sv:h:<exchange>`` the exchange's history. Kinds: ``p`` registration (the item is the
-participant), ``m`` match, ``q`` goals and agenda, ``r`` closing report (the item is the
-exchange)."""
+participant), ``m`` match, ``q`` goals and agenda, ``r`` closing report, ``e`` the visitor's
+evidence (the item is the exchange). Finalisation: ``sv:f:<exchange>`` sends the evidence
+files, ``sv:pa:<exchange>`` approves the lump sum for payment, ``sv:pd:<exchange>`` marks it
+paid (asks for the reference)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ from bot.services.callbacks import number, pack, unpack
 
 PREFIX = "sv"
 PATTERN = rf"^{PREFIX}:"
-PROFILE, MATCH, QUALITY, REPORT = "p", "m", "q", "r"
-ITEM_KINDS = (PROFILE, MATCH, QUALITY, REPORT)
+PROFILE, MATCH, QUALITY, REPORT, EVIDENCE = "p", "m", "q", "r", "e"
+ITEM_KINDS = (PROFILE, MATCH, QUALITY, REPORT, EVIDENCE)
+FILES, APPROVE_PAYMENT, MARK_PAID = "f", "pa", "pd"
+EXCHANGE_STEPS = (FILES, APPROVE_PAYMENT, MARK_PAID)
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,16 @@ class History:
     exchange_id: int
 
 
-Press = Decide | AskReason | History
+@dataclass(frozen=True)
+class Step:
+    """A finalisation step of an exchange: send the evidence files, approve the payment, mark
+    it paid (``step``: one of ``EXCHANGE_STEPS``)."""
+
+    step: str
+    exchange_id: int
+
+
+Press = Decide | AskReason | History | Step
 
 
 def approve(kind: str, item: int) -> str:
@@ -64,6 +77,13 @@ def history(exchange_id: int) -> str:
     return pack(PREFIX, "h", exchange_id)
 
 
+def step(name: str, exchange_id: int) -> str:
+    """Data of a finalisation button (``name``: one of ``EXCHANGE_STEPS``)."""
+    if name not in EXCHANGE_STEPS:
+        raise ValueError(f"{name!r} is not a finalisation step")
+    return pack(PREFIX, name, exchange_id)
+
+
 def parse(data: str | None, reasons: dict[str, dict[str, str]]) -> Press | None:
     """The press (``reasons``: the listed reasons per kind), or None when malformed."""
     fields = unpack(data, PREFIX, (2, 3, 4))
@@ -72,6 +92,8 @@ def parse(data: str | None, reasons: dict[str, dict[str, str]]) -> Press | None:
     match fields:
         case ["h", value] if (xid := number(value)) is not None:
             return History(xid)
+        case [name, value] if name in EXCHANGE_STEPS and (xid := number(value)) is not None:
+            return Step(name, xid)
         case [kind, value, "a"] if kind in ITEM_KINDS and (item := number(value)) is not None:
             return Decide(kind, item, True)
         case [kind, value, "r"] if kind in ITEM_KINDS and (item := number(value)) is not None:

@@ -21,7 +21,7 @@ from bot.services.exchanges.access import ExchangeReview
 from bot.services.partnerships.access import StaffAccess
 from bot.services.profile_text import InputError, clean_text
 from bot.services.review import callbacks
-from bot.services.review.access import REASON, STATES
+from bot.services.review.access import PAY_REFERENCE, REASON, STATES
 from bot.services.review.followup import FollowUps
 from bot.services.review.view import (
     KINDS,
@@ -163,6 +163,8 @@ class Reviews:
         press = callbacks.parse(data, REJECT_REASONS)
         if isinstance(press, callbacks.History):
             return Decided(await self.history(unit, user_id, press.exchange_id))
+        if isinstance(press, callbacks.Step):
+            return Decided(await self._step(unit, user_id, press.step, press.exchange_id))
         if isinstance(press, callbacks.AskReason):
             return Decided(await self._ask_reason(unit, user_id, press.kind, press.item))
         if isinstance(press, callbacks.Decide):
@@ -279,6 +281,33 @@ class Reviews:
         log.info("profile %s %s by %s", who(user_id), decision, who(staff_id))
         return Decided(out, [user_id] if approve else [])
 
+    async def _step(self, unit: Unit, user_id: int, step: str, exchange_id: int) -> Outcome:
+        """A finalisation step (evidence files, payment), for the staff of the visitor's
+        partnership; the payment not by a party to the exchange."""
+        scope = await self.access.scope(unit, user_id)
+        ex = await repo.get_exchange(unit.session, exchange_id=exchange_id)
+        if ex is None:
+            return Outcome(toast=_("This item does not exist any more."))
+        if not scope.covers(ex.visitor_partnership_id):
+            return self.access.refuse(user_id, f"exchange step {step}", exchange_id)
+        if step == callbacks.FILES:
+            return await self.exchanges.evidence_files(unit, exchange_id)
+        if _party(ex, user_id):
+            return _refuse_own(user_id, f"exchange step {step}", ex)
+        if step == callbacks.APPROVE_PAYMENT:
+            return await self.exchanges.approve_payment(unit, exchange_id, user_id)
+        refusal = await self.exchanges.payable(unit, exchange_id)
+        if refusal is not None:
+            return Outcome(toast=refusal)
+        user = await repo.get_or_add_user(unit.session, user_id=user_id)
+        dialog.ask(user, PAY_REFERENCE, {"id": exchange_id}, STATES)
+        return Outcome().add(
+            _(
+                "What is the payment's reference (for example the bank transfer's reference)? "
+                "The visitor will read it. /cancel keeps it unpaid."
+            )
+        )
+
     # ----------------------------------------------------------------- typed reason
 
     async def on_text(self, unit: Unit, user_id: int, text: str) -> Decided:
@@ -286,6 +315,8 @@ class Reviews:
         user = await repo.get_user(unit.session, user_id=user_id)
         assert user is not None
         data = dict(user.state_data)
+        if user.state == PAY_REFERENCE:
+            return Decided(await self._reference(unit, user_id, _int(data.get("id")), text))
         try:
             reason = clean_text(text, limit=300, single_line=True, min_letters=3)
         except InputError as exc:
@@ -295,6 +326,25 @@ class Reviews:
         if kind not in KINDS:
             return Decided(Outcome().add(_(STALE_BUTTON)))
         return await self.decide(unit, user_id, kind, item, False, reason)
+
+    async def _reference(self, unit: Unit, user_id: int, exchange_id: int, text: str) -> Outcome:
+        """A typed payment reference: checked again, then the payment is marked paid."""
+        try:
+            reference = clean_text(text, limit=100, single_line=True, min_letters=0)
+        except InputError as exc:
+            return Outcome().add(str(exc))
+        user = await repo.get_user(unit.session, user_id=user_id)
+        if user is not None:
+            dialog.resume(user)
+        scope = await self.access.scope(unit, user_id)
+        ex = await repo.get_exchange(unit.session, exchange_id=exchange_id)
+        if ex is None:
+            return Outcome().add(_("This item does not exist any more."))
+        if not scope.covers(ex.visitor_partnership_id):
+            return self.access.refuse(user_id, "mark paid", exchange_id)
+        if _party(ex, user_id):
+            return _refuse_own(user_id, "mark paid", ex)
+        return await self.exchanges.mark_paid(unit, exchange_id, user_id, reference)
 
     async def cancel(self, unit: Unit, user_id: int) -> Outcome:
         """``/cancel`` instead of a reason: the item keeps waiting."""

@@ -13,6 +13,7 @@ KINDS: dict[str, str] = {
     callbacks.MATCH: N_("match"),
     callbacks.QUALITY: N_("goals and agenda"),
     callbacks.REPORT: N_("closing report"),
+    callbacks.EVIDENCE: N_("evidence"),
 }
 REJECT_REASONS: dict[str, dict[str, str]] = {
     callbacks.PROFILE: {
@@ -33,6 +34,11 @@ REJECT_REASONS: dict[str, dict[str, str]] = {
     callbacks.REPORT: {
         "incomplete": N_("The report is incomplete"),
         "evidence": N_("Evidence of the visit is missing"),
+    },
+    callbacks.EVIDENCE: {
+        "missing": N_("Travel or accommodation evidence is missing"),
+        "unreadable": N_("A file cannot be read"),
+        "dates": N_("The evidence does not match the dates of the visit"),
     },
 }
 
@@ -62,6 +68,65 @@ def decision_keyboard(kind: str, item: int, history: bool = False) -> Keyboard:
 def history_keyboard(exchange_id: int) -> Keyboard:
     """Only the History button (after a decision)."""
     return [[Button("📜 " + _("History"), callbacks.history(exchange_id))]]
+
+
+def finalisation_keyboard(
+    exchange_id: int, *, report: bool, evidence: bool, files: bool
+) -> Keyboard:
+    """A closing report's card: decide the report and the evidence (each while it waits),
+    see the evidence files, the history."""
+    rows: Keyboard = []
+    if report:
+        rows.append(
+            [
+                Button(
+                    "✅ " + _("Approve report"), callbacks.approve(callbacks.REPORT, exchange_id)
+                ),
+                Button("✖️ " + _("Reject report"), callbacks.reject(callbacks.REPORT, exchange_id)),
+            ]
+        )
+    if evidence:
+        rows.append(
+            [
+                Button(
+                    "✅ " + _("Approve evidence"),
+                    callbacks.approve(callbacks.EVIDENCE, exchange_id),
+                ),
+                Button(
+                    "✖️ " + _("Reject evidence"), callbacks.reject(callbacks.EVIDENCE, exchange_id)
+                ),
+            ]
+        )
+    if files:
+        rows.append(
+            [
+                Button(
+                    "📎 " + _("Send me the evidence"), callbacks.step(callbacks.FILES, exchange_id)
+                )
+            ]
+        )
+    rows.append([Button("📜 " + _("History"), callbacks.history(exchange_id))])
+    return rows
+
+
+def payment_keyboard(exchange_id: int, *, approved: bool, paid: bool) -> Keyboard:
+    """The payment's card: approve it for payment, then mark it paid; the history."""
+    rows: Keyboard = []
+    if not approved:
+        rows.append(
+            [
+                Button(
+                    "💶 " + _("Approve for payment"),
+                    callbacks.step(callbacks.APPROVE_PAYMENT, exchange_id),
+                )
+            ]
+        )
+    elif not paid:
+        rows.append(
+            [Button("🏦 " + _("Mark as paid"), callbacks.step(callbacks.MARK_PAID, exchange_id))]
+        )
+    rows.append([Button("📜 " + _("History"), callbacks.history(exchange_id))])
+    return rows
 
 
 def reasons_keyboard(kind: str, item: int) -> Keyboard:

@@ -1,0 +1,1 @@
+"""Search: participants look for partners themselves (``/search``), with the engine's rules."""

@@ -1,0 +1,290 @@
+"""What a participant reads of ``/search``: the question, a page of results (the proposal
+cards, each with the line on why it fits the search), the criteria's buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.domain import ECOSYSTEMS, ORG_TYPE_LABELS
+from bot.i18n import (
+    N_,
+    _,
+    country_name,
+    current_language,
+    format_list,
+    language_name,
+    ngettext,
+    sort_key,
+)
+from bot.matching.engine import Reasons
+from bot.matching.vocabulary import Vocabulary
+from bot.services.matchmaking.view import card_text
+from bot.services.search import callbacks
+from bot.services.search.ranking import HOSTS, VISITORS, Filters, Hit
+from bot.services.ui import Button, Keyboard, esc, rows
+from storage.models import Profile
+
+PER_PAGE = 3
+CLIP = 300  # characters of offers and seeks shown per card (three cards fit one message)
+MAX_OPTIONS = 12  # countries, ecosystems or languages offered as criteria
+BUTTON_NAME = 28  # characters of an organisation's name on its Interested button
+
+ASK = N_(
+    "What are you looking for? Type a few words in English or German, for example "
+    "<i>hydrogen</i>, <i>3D-Druck</i> or the name of an organisation. /cancel to stop."
+)
+ROLE_LABELS: dict[str, str] = {HOSTS: N_("Hosts"), VISITORS: N_("Visitors")}
+# Under an organisation's card opened from a shared link, when no 👍 is possible.
+NOT_ALLOWED = N_(
+    "The scheme's rules do not allow an exchange between your two organisations as "
+    "registered (roles, countries, languages or dates). /profile shows what you entered."
+)
+ENDED = N_(
+    "You were already proposed to each other, and it did not go ahead, so I cannot propose "
+    "it again."
+)
+DESCRIPTION = 90  # characters of offers in an inline result's description
+
+
+@dataclass(frozen=True)
+class Result:
+    """One organisation found, ready to show."""
+
+    number: int  # its place in the ranking, from 1
+    token: str  # the peer's opaque token (``Links.organisation``), for its 👍 button
+    profile: Profile
+    reasons: Reasons
+    hit: Hit
+
+
+def ask() -> str:
+    """The question for the query."""
+    return _(ASK)
+
+
+def page_text(
+    query: str,
+    filters: Filters,
+    results: Sequence[Result],
+    total: int,
+    page: int,
+    vocabulary: Vocabulary,
+) -> str:
+    """A page of results, or what to do when nothing fits."""
+    lines = [_("🔎 Search: {query}").format(query=f"<b>{esc(query)}</b>")]
+    criteria = criteria_text(filters)
+    if criteria:
+        lines.append(_("Criteria: {criteria}").format(criteria=esc(criteria)))
+    lines.append("")
+    if not total:
+        lines.append(_("No organisation fits this search right now."))
+        if filters.any:
+            lines.append(_("Remove a criterion with the buttons below, or try broader words."))
+        else:
+            lines.append(
+                _(
+                    "Try fewer or broader words: I read English and German alike. New "
+                    "participants join all the time, and /matches shows the best fits for "
+                    "your whole profile."
+                )
+            )
+        return "\n".join(lines)
+    pages = page_count(total)
+    lines.append(
+        ngettext(
+            "{count} organisation fits, the best fit first.",
+            "{count} organisations fit, the best fit first.",
+            total,
+        ).format(count=total)
+        + " "
+        + _("Page {page} of {pages}.").format(page=page + 1, pages=pages)
+    )
+    for result in results:
+        lines += ["", "", f"<b>{result.number}.</b> " + card(result, vocabulary)]
+    return "\n".join(lines)
+
+
+def card(result: Result, vocabulary: Vocabulary) -> str:
+    """The proposal card of a result, with why it fits the search first."""
+    peer = result.profile
+    shown = Profile(
+        user_id=peer.user_id,
+        organisation=peer.organisation,
+        org_type=peer.org_type,
+        city=peer.city,
+        country=peer.country,
+        ecosystems=list(peer.ecosystems),
+        offers=_clip(peer.offers or ""),
+        seeks=_clip(peer.seeks or ""),
+    )
+    return (
+        "🔎 "
+        + esc(fits(result.hit, vocabulary))
+        + "\n"
+        + card_text(shown, result.reasons, vocabulary)
+    )
+
+
+def fits(hit: Hit, vocabulary: Vocabulary) -> str:
+    """Why a result fits the search (plain text)."""
+    lang = current_language()
+    if not (hit.offered or hit.sought or hit.related):
+        return _("Fits your search: the name or the words of the profile")
+    topics = [vocabulary.label(c, lang) for c in hit.offered]
+    topics += [_("{topic} (sought)").format(topic=vocabulary.label(c, lang)) for c in hit.sought]
+    topics += [
+        _("{offered} (for {sought})").format(
+            offered=vocabulary.label(offered, lang), sought=vocabulary.label(sought, lang)
+        )
+        for sought, offered in hit.related
+    ]
+    return _("Fits your search: {topics}").format(topics=format_list(topics))
+
+
+def criteria_text(filters: Filters) -> str:
+    """The chosen criteria in words (plain text), or ""."""
+    parts = []
+    if filters.role:
+        parts.append(_(ROLE_LABELS[filters.role]))
+    if filters.country:
+        parts.append(country_name(filters.country))
+    if filters.ecosystem in ECOSYSTEMS:
+        parts.append(_(ECOSYSTEMS[filters.ecosystem]))
+    if filters.language:
+        parts.append(language_name(filters.language))
+    if filters.soon:
+        parts.append(_("available within a month"))
+    return " · ".join(parts)
+
+
+def page_count(total: int) -> int:
+    return max(1, -(-total // PER_PAGE))
+
+
+def page_keyboard(
+    version: int, filters: Filters, results: Sequence[Result], total: int, page: int
+) -> Keyboard:
+    """Interested per result, ◀ ▶, and the criteria (none when nothing fits even without
+    criteria)."""
+    if not total and not filters.any:
+        return []
+    keyboard: Keyboard = [
+        [
+            Button(
+                f"👍 {r.number}. " + _("Interested") + ": " + _short(r.profile.organisation),
+                callbacks.interested(r.token),
+            )
+        ]
+        for r in results
+    ]
+    nav = []
+    if page > 0:
+        nav.append(Button("◀️", callbacks.change(version, callbacks.PAGE, page - 1)))
+    if page + 1 < page_count(total):
+        nav.append(Button("▶️", callbacks.change(version, callbacks.PAGE, page + 1)))
+    if nav:
+        keyboard.append(nav)
+    role = _(ROLE_LABELS[filters.role]) if filters.role else _("Role")
+    country = country_name(filters.country) if filters.country else _("Country")
+    eco = _(ECOSYSTEMS[filters.ecosystem]) if filters.ecosystem in ECOSYSTEMS else _("Ecosystem")
+    lang = language_name(filters.language) if filters.language else _("Language")
+    soon = ("✅ " if filters.soon else "") + _("Within a month")
+    keyboard.append(
+        [
+            Button("🧭 " + role, callbacks.change(version, callbacks.MENU, callbacks.ROLE)),
+            Button("🌍 " + country, callbacks.change(version, callbacks.MENU, callbacks.COUNTRY)),
+        ]
+    )
+    keyboard.append(
+        [
+            Button("🏭 " + eco, callbacks.change(version, callbacks.MENU, callbacks.ECOSYSTEM)),
+            Button("💬 " + lang, callbacks.change(version, callbacks.MENU, callbacks.LANGUAGE)),
+        ]
+    )
+    keyboard.append(
+        [Button("📅 " + soon, callbacks.change(version, callbacks.SOON, int(not filters.soon)))]
+    )
+    return keyboard
+
+
+def menu_keyboard(version: int, menu: str, options: Sequence[str], filters: Filters) -> Keyboard:
+    """The options of one criterion (those that leave some result), "any" and back."""
+    buttons: list[Button] = []
+    if menu == callbacks.ROLE:
+        labels = {v: _(label) for v, label in ROLE_LABELS.items() if v in options}
+        any_label = _("Any role")
+        current = filters.role
+    elif menu == callbacks.COUNTRY:
+        labels = {c: country_name(c) for c in options}
+        any_label = _("Any country")
+        current = filters.country
+    elif menu == callbacks.ECOSYSTEM:
+        labels = {e: _(ECOSYSTEMS[e]) for e in options if e in ECOSYSTEMS}
+        any_label = _("Any ecosystem")
+        current = filters.ecosystem
+    else:
+        labels = {c: language_name(c) for c in options}
+        any_label = _("Any language")
+        current = filters.language
+    ordered = list(labels)[:MAX_OPTIONS]
+    if menu != callbacks.ROLE:
+        ordered.sort(key=lambda v: sort_key(labels[v]))
+    for value in ordered:
+        mark = "✅ " if value == current else ""
+        buttons.append(Button(mark + labels[value], callbacks.change(version, menu, value)))
+    keyboard = rows(buttons, 2)
+    keyboard.append(
+        [
+            Button(any_label, callbacks.change(version, callbacks.ANY, menu)),
+            Button("◀️ " + _("Back"), callbacks.change(version, callbacks.MENU, callbacks.BACK)),
+        ]
+    )
+    return keyboard
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= CLIP else text[: CLIP - 1].rstrip() + "…"
+
+
+def _short(name: str | None) -> str:
+    name = " ".join((name or "").split())
+    return name if len(name) <= BUTTON_NAME else name[: BUTTON_NAME - 1].rstrip() + "…"
+
+
+def register_first() -> str:
+    """Someone without a complete profile opened an organisation's link."""
+    return _(
+        "You opened the profile of an organisation taking part in ClusterXchange. To see "
+        "it and say you are interested, you need a complete, validated profile yourself: "
+        "then the same link shows it, and /search finds it too."
+    )
+
+
+def article_description(peer: Profile) -> str:
+    """An inline result's second line: country and the start of what it offers."""
+    offers = " ".join((peer.offers or "").split())
+    if len(offers) > DESCRIPTION:
+        offers = offers[: DESCRIPTION - 1].rstrip() + "…"
+    return f"{country_name(peer.country or '')} · {offers}"
+
+
+def shared_profile(peer: Profile) -> str:
+    """What an inline result posts in a chat: the organisation, no person, no contact."""
+    org_type = _(ORG_TYPE_LABELS[peer.org_type]) if peer.org_type in ORG_TYPE_LABELS else ""
+    lines = [
+        f"🏢 <b>{esc(peer.organisation or '')}</b>" + (f" · {esc(org_type)}" if org_type else ""),
+        f"📍 {esc(peer.city or '')}, {esc(country_name(peer.country or ''))}",
+        "🏭 " + esc(format_list([_(ECOSYSTEMS[e]) for e in peer.ecosystems if e in ECOSYSTEMS])),
+        "",
+        "<b>" + esc(_("Offers")) + ":</b> " + esc(_clip(peer.offers or "")),
+        "<b>" + esc(_("Seeks")) + ":</b> " + esc(_clip(peer.seeks or "")),
+        "",
+        esc(
+            _(
+                "A participant of ClusterXchange, the EU's short-term exchanges between "
+                "clusters. Open the profile in cxbot to say you are interested."
+            )
+        ),
+    ]
+    return "\n".join(lines)
