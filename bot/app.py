@@ -125,8 +125,11 @@ def build_application(
     if isinstance(rate_limit, BaseRateLimiter):
         builder = builder.rate_limiter(rate_limit)
     elif rate_limit if rate_limit is not None else request is None:
-        # Sends within a strict budget per chat and overall; edits and button answers go straight.
-        builder = builder.rate_limiter(TelegramRateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        # Sends within a strict budget per chat and overall; edits and button answers go
+        # straight. On PostgreSQL the overall budget is shared with any other instance.
+        builder = builder.rate_limiter(
+            TelegramRateLimiter(max_retries=RATE_LIMIT_RETRIES, shared=db.send_budget())
+        )
     app = builder.build()
 
     cities = shared_city_index(settings.eligible_countries, settings.city_min_population)

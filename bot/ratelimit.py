@@ -20,6 +20,10 @@ the bot. 3,500 limited calls for 2,500 messages and ~190 refusals, each pausing 
   ``window`` (plus a small ``margin`` for the way to Telegram): the n-th send never starts
   less than ``window + margin`` after the (n - per_second)-th. Slots are handed out first
   come, first served, so nobody starves and nothing waits longer than the budget requires;
+* with ``shared`` (several instances of the bot on one PostgreSQL database: their sends
+  count against one budget at Telegram), takes that slot from the budget they share
+  (``storage.send_budget``) instead of its own window; if the database does not answer, it
+  falls back to its own window and says so once in the log;
 * lets every other method pass at once (edits, callback answers, ``getMe`` ...);
 * on a 429 all the same (another process sharing the token, Telegram's own fuzziness) holds
   back only the chat that was refused for the seconds Telegram asked, then retries up to
@@ -39,15 +43,24 @@ import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
-__all__ = ["SEND_METHODS", "TelegramRateLimiter", "retry_seconds"]
+__all__ = ["SEND_METHODS", "SharedBudget", "TelegramRateLimiter", "retry_seconds"]
 
 log = logging.getLogger(__name__)
+
+
+class SharedBudget(Protocol):
+    """Send slots shared with other instances of the bot (``storage.send_budget``)."""
+
+    async def reserve(self) -> float:
+        """Take the next slot; seconds until the send may start."""
+        ...
+
 
 # Bot API methods that put a new message into a chat (compared lower-cased).
 SEND_METHODS = frozenset(
@@ -91,6 +104,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         max_retries: int = 0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        shared: SharedBudget | None = None,
     ) -> None:
         if per_second < 1 or window <= 0 or margin < 0:
             raise ValueError("the overall budget must be positive")
@@ -104,6 +118,8 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         self.max_retries = max_retries
         self.clock = clock
         self.sleep = sleep
+        self.shared = shared
+        self._shared_failed = False
         self._slots: deque[float] = deque(maxlen=per_second)  # the last sends' reserved starts
         self._started: deque[float] = deque(maxlen=per_second)  # ... and their real starts
         self._buckets: dict[int, tuple[float, float]] = {}  # private chat -> (tokens, at)
@@ -147,6 +163,23 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
             at = max(at, sent[0] + _GROUP_WINDOW)
         sent.append(at)
         return at - now
+
+    async def _slot(self) -> float:
+        """The send's slot: from the budget shared with other instances, else our own."""
+        if self.shared is not None:
+            try:
+                wait = await self.shared.reserve()
+            except Exception as error:
+                if not self._shared_failed:
+                    log.warning(
+                        "the shared send budget is unavailable (%s): pacing alone",
+                        type(error).__name__,
+                    )
+                self._shared_failed = True
+            else:
+                self._shared_failed = False
+                return wait
+        return self.slot()
 
     def slot(self) -> float:
         """Reserve the next send in the overall window; seconds until it may start."""
@@ -209,7 +242,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
             turn = self.delay(chat_id)
             if turn > 0:
                 await self.sleep(turn)
-            slot = self.slot()
+            slot = await self._slot()
             if slot > 0:
                 await self.sleep(slot)
             if await self._start() or turn > 0 or slot > 0:

@@ -678,6 +678,16 @@ class ReviewFollowUp(SQLModel, table=True):
 PERSONAL_TABLES["review_followup"] = ("user_id",)
 
 
+class SendSlot(SQLModel, table=True):
+    """One slot of Telegram's send budget shared by all instances (``storage.send_budget``):
+    when the send that took it may start. PostgreSQL only; the rows are made at first use."""
+
+    __tablename__ = "send_budget"
+
+    slot: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    at: datetime
+
+
 # Columns that name a user who acted on someone else's data (staff, the other side). They are
 # set to NULL when that user is erased; the rows belong to someone else. (On the user's own
 # exchanges they name the placeholder instead: ``EXCHANGE_SIDES``.)
