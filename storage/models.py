@@ -688,6 +688,29 @@ class SendSlot(SQLModel, table=True):
     at: datetime
 
 
+class ConceptFeedback(SQLModel, table=True):
+    """What one participant's answers taught the matching about one concept: a factor on
+    its weight in their own proposals (below 1 after "Not for me: topics don't fit", above 1
+    after a match both sides wanted). Never pooled across people."""
+
+    __tablename__ = "concept_feedback"
+
+    user_id: int = Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("user.id", ondelete="CASCADE", name="fk_concept_feedback_user"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+    concept: str = Field(max_length=64, primary_key=True)
+    factor: float = 1.0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+PERSONAL_TABLES["concept_feedback"] = ("user_id",)
+
+
 # Columns that name a user who acted on someone else's data (staff, the other side). They are
 # set to NULL when that user is erased; the rows belong to someone else. (On the user's own
 # exchanges they name the placeholder instead: ``EXCHANGE_SIDES``.)

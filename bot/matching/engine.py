@@ -24,7 +24,7 @@ before ``cdist`` runs. The result is the same as scoring everyone (:meth:`MatchI
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -96,14 +96,16 @@ def _idf_weight(df: int, population: int) -> float:
 
 
 class _Weights(dict[str, float]):
-    """Weights of concepts, each computed once per query (``index.weight``)."""
+    """Weights of concepts, each computed once per query (``index.weight``), times what the
+    reader's own answers taught about each (``bias``: a factor per concept, 1 if absent)."""
 
-    def __init__(self, index: MatchIndex) -> None:
+    def __init__(self, index: MatchIndex, bias: Mapping[str, float] | None = None) -> None:
         super().__init__()
         self.index = index
+        self.bias = bias or {}
 
     def __missing__(self, concept: str) -> float:
-        weight = self[concept] = self.index.weight(concept)
+        weight = self[concept] = self.index.weight(concept) * self.bias.get(concept, 1.0)
         return weight
 
 
@@ -655,11 +657,18 @@ class MatchIndex:
             result += sims.astype(np.float32) / 2.0
         return result
 
-    def propose(self, key: str, k: int = 5, exclude: Collection[str] = ()) -> list[Proposal]:
+    def propose(
+        self,
+        key: str,
+        k: int = 5,
+        exclude: Collection[str] = (),
+        bias: Mapping[str, float] | None = None,
+    ) -> list[Proposal]:
         """The ``k`` best admissible peers of ``key``, best first, with reasons.
 
         Ties are broken by position in the population. Gives the same as taking the ``k`` best
         of :meth:`scores`, but compares texts only for peers that can still reach the top.
+        ``bias``: what this reader's answers taught, a factor per concept on its weight.
         """
         i = self.position.get(key)
         if i is None or self.paused[i] or k < 1:
@@ -667,7 +676,7 @@ class MatchIndex:
         cand = np.flatnonzero(self._admissible(i, exclude))
         if cand.size == 0:
             return []
-        weights = _Weights(self)
+        weights = _Weights(self, bias)
         raw = self._concept_points(i, cand, weights)
         if cand.size > k:
             # The k-th best score is at least the k-th best score without text; a peer whose

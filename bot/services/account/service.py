@@ -35,6 +35,7 @@ SECTIONS = {
     "staff_invite": "staff_invitations",
     "outbox": "messages_to_you",
     "review_followup": "waiting_for_validation",
+    "concept_feedback": "what_your_answers_taught_the_matching",
 }
 
 

@@ -27,7 +27,7 @@ from bot.clock import Clock
 from bot.matching.engine import MatchIndex, Participant, Proposal, Terms, extract_terms
 from bot.matching.vocabulary import Vocabulary
 from bot.services.unit import Unit
-from storage import repo, repo_population
+from storage import repo, repo_feedback, repo_population
 from storage.models import Profile, User, utcnow
 from storage.repo_population import Row
 
@@ -69,12 +69,14 @@ class Snapshot:
         return isinstance(user_id, int) and key(user_id) in self.index
 
     async def propose(self, user_key: str, k: int, exclude: Collection[str] = ()) -> list[Proposal]:
-        """The index's proposals for ``user_key``: in a worker thread when the population is
-        large, with the index held still (no update changes it meanwhile)."""
+        """The index's proposals for ``user_key``, weighted by what their own answers taught
+        (``repo_feedback``): in a worker thread when the population is large, with the index
+        held still (no update changes it meanwhile)."""
+        bias = await repo_feedback.concept_bias(self.unit.session, user_id=int(user_key))
         if len(self.index) < OFF_LOOP_FROM:
-            return self.index.propose(user_key, k, exclude=exclude)
+            return self.index.propose(user_key, k, exclude=exclude, bias=bias)
         async with self.lock:
-            return await asyncio.to_thread(self.index.propose, user_key, k, exclude)
+            return await asyncio.to_thread(self.index.propose, user_key, k, exclude, bias)
 
     async def row(self, user_id: int) -> tuple[User, Profile]:
         """The user and profile of someone in the population."""

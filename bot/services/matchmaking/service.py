@@ -30,9 +30,17 @@ from bot.services.matchmaking.view import (
 )
 from bot.services.ui import Notice, Outcome, Reply, esc, stale_button
 from bot.services.unit import Unit
-from storage import repo, repo_delivery
+from storage import repo, repo_delivery, repo_feedback
 from storage.models import Proposal, Review
 from storage.models import ProposalSide as Side
+
+# Learning from answers, per person (never pooled): "Not for me: topics don't fit" multiplies
+# the person's factor of the concepts behind that proposal by LEARN_DOWN, a match both sides
+# wanted multiplies it by LEARN_UP; factors stay within LEARN_LOW..LEARN_HIGH.
+LEARN_DOWN = 0.6
+LEARN_UP = 1.25
+LEARN_LOW = 0.2
+LEARN_HIGH = 2.0
 
 
 @dataclass(frozen=True)
@@ -232,6 +240,11 @@ class Matchmaking:
         if press.action == callbacks.REASON:
             if _mine(proposal, user_id)[0] != Side.DECLINED:
                 return Answered(stale_button())
+            if press.reason == "topic" and proposal.decline_reason != "topic":
+                # The topics did not fit: what brought this pair together counts less in
+                # this person's own proposals from now on.
+                pop = await self.population.current(unit)
+                await self._learn(pop, user_id, _other_id(proposal, user_id), LEARN_DOWN)
             proposal.decline_reason = press.reason
             out = Outcome(toast=_("Thank you."))
             out.replies.append(Reply(_("Thank you, that helps me propose better."), edit=True))
@@ -262,6 +275,9 @@ class Matchmaking:
                 notices.append(Notice(user_id, [introduction(*await pop.row(other))]))
                 notices.append(await self._notice_introduction(pop, other, user_id))
                 match = Match(pid, *self._visitor_and_host(pop, user_id, other), actor=user_id)
+                # Both wanted it: what brought them together counts more for each of them.
+                await self._learn(pop, user_id, other, LEARN_UP)
+                await self._learn(pop, other, user_id, LEARN_UP)
             else:
                 out.add(
                     _(
@@ -474,6 +490,26 @@ class Matchmaking:
                     pop, proposal, other, N_("A new participant fits you well:")
                 )
             )
+
+    async def _learn(self, pop: Snapshot, reader: int, other: int, by: float) -> None:
+        """Multiply ``reader``'s factors of the concepts that matched ``other`` by ``by``."""
+        index = pop.index
+        if reader not in pop or other not in pop:
+            return
+        reasons = index.reasons(index.position[key(reader)], index.position[key(other)])
+        concepts = {
+            *reasons.they_offer_you_seek,
+            *reasons.you_offer_they_seek,
+            *reasons.shared_concepts,
+        }
+        await repo_feedback.adjust_concepts(
+            pop.unit.session,
+            user_id=reader,
+            concepts=concepts,
+            by=by,
+            low=LEARN_LOW,
+            high=LEARN_HIGH,
+        )
 
     # ----------------------------------------------------------------- the periodic job
 
