@@ -142,6 +142,12 @@ class Profile(SQLModel, table=True):
     reviewed_at: datetime | None = None
     reviewed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     review_note: str | None = Field(default=None, max_length=300)
+    # A material change of an approved profile (role, organisation, country and city, offers,
+    # seeks) waits here for the partnership's validation; the columns keep the approved
+    # version, which is what others see and matching reads until then.
+    pending_changes: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
     completed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})

@@ -309,6 +309,22 @@ async def pending_profiles(
     return [(u, p) for u, p in rows.all()]
 
 
+async def pending_changes(
+    session: AsyncSession, *, partnership_ids: Collection[int]
+) -> list[Profile]:
+    """Approved profiles of these partnerships whose change waits for validation."""
+    rows = await session.execute(
+        select(Profile)
+        .where(
+            Profile.pending_changes.is_not(None),  # type: ignore[union-attr]
+            Profile.review == Review.APPROVED,
+            Profile.partnership_id.in_(list(partnership_ids)),  # type: ignore[union-attr]
+        )
+        .order_by(Profile.updated_at)
+    )
+    return list(rows.scalars())
+
+
 async def exchanges_waiting_for(
     session: AsyncSession, *, partnership_ids: Collection[int]
 ) -> list[Exchange]:

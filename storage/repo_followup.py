@@ -4,6 +4,8 @@ at the same moment)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +42,19 @@ async def waiting_items(session: AsyncSession) -> list[Waiting]:
         # A registration sent again after a rejection is a new round, reminded afresh.
         round_ = reviewed_at.strftime("%Y%m%d%H%M%S") if reviewed_at else "1"
         items.append(Waiting(f"p:{user_id}:{round_}", partnership_id, user_id=user_id))
+    changes = await session.execute(
+        select(Profile.user_id, Profile.partnership_id, Profile.pending_changes).where(
+            Profile.pending_changes.is_not(None),  # type: ignore[union-attr]
+            Profile.review == Review.APPROVED,
+            Profile.partnership_id.is_not(None),  # type: ignore[union-attr]
+        )
+    )
+    for user_id, partnership_id, pending in changes.all():
+        # Another change sent meanwhile is a new item, reminded afresh.
+        digest = hashlib.sha1(
+            json.dumps(pending, sort_keys=True, default=str).encode(), usedforsecurity=False
+        ).hexdigest()[:12]
+        items.append(Waiting(f"c:{user_id}:{digest}", partnership_id, user_id=user_id))
     quality = and_(
         Exchange.cq_status == Quality.STAFF,
         or_(Exchange.cq_visitor_ok.is_(False), Exchange.cq_host_ok.is_(False)),  # type: ignore[attr-defined]

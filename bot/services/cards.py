@@ -70,3 +70,31 @@ def profile_card(profile: Profile, title: str, partnerships: dict[int, str] | No
         else:
             lines.append(f"<b>{esc(_(label))}:</b> {value}")
     return "\n".join(lines)
+
+
+# A change of these fields of an approved profile goes back to the partnership's validation
+# (the others apply at once); the city and its coordinates travel with the country.
+MATERIAL = ("role", "organisation", "country", "offers", "seeks")
+HELD = (*MATERIAL, "city", "city_geoname_id", "latitude", "longitude")
+
+
+def change_lines(profile: Profile, names: dict[int, str] | None = None) -> list[str]:
+    """The fields a pending change touches: "Offers: old → new", escaped."""
+    pending = profile.pending_changes or {}
+    after = Profile(
+        **{c: getattr(profile, c) for c in ("user_id", *HELD, "partnership_id")},
+    )
+    for f, value in pending.items():
+        if f in HELD:
+            setattr(after, f, value)
+    lines = []
+    for f in MATERIAL:
+        if f in pending or (f == "country" and "city" in pending):
+            key = f
+            label = _(FIELD_LABELS[key])
+            old, new = field_value(profile, key, names), field_value(after, key, names)
+            if f == "country":
+                old = f"{esc(profile.city or '')}, {old}"
+                new = f"{esc(after.city or '')}, {new}"
+            lines.append(f"• <b>{esc(label)}:</b> {old} → {new}")
+    return lines

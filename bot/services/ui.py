@@ -124,6 +124,7 @@ class Outcome:
     language: str | None = None  # set when the user's language changed
     completed: bool = False  # the user has just completed their profile
     submitted: bool = False  # a profile now waits for validation by partnership staff
+    changed: bool = False  # a change of an approved profile now waits for validation
 
     def add(self, text: str, keyboard: Keyboard | None = None, **kwargs: object) -> Outcome:
         """Append a reply and return self (for chaining)."""

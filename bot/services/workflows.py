@@ -73,6 +73,8 @@ class Workflows:
             await self.matchmaking.new_participant(unit, user_id)
         if out.submitted:
             await self.reviews.profile_submitted(unit, user_id)
+        if out.changed:
+            await self.reviews.change_submitted(unit, user_id)
         return out
 
     async def staff_decision(self, unit: Unit, staff_id: int, data: str | None) -> Outcome:

@@ -30,7 +30,7 @@ from bot.i18n import (
     sort_key,
 )
 from bot.services import deeplinks
-from bot.services.cards import fields, profile_card
+from bot.services.cards import HELD, MATERIAL, change_lines, fields, profile_card
 from bot.services.date_text import examples, last_day, months_after
 from bot.services.onboarding import callbacks
 from bot.services.onboarding.access import CONSENT, DECLINED, EDIT_MENU, IDLE, STEPS, SUMMARY
@@ -45,6 +45,7 @@ from storage.models import ConsentState, Partnership, Profile, Review, User, utc
 CHAINED = {"country": "city", "available_from": "available_to"}
 EDIT_TARGET = {"availability": "available_from"}  # edit-menu field → first step
 PENDING_START = "from"  # state data: the new start of the availability, stored with its end
+APPROVED = "approved"  # state data: the approved values while one of them is edited
 MONTH_BUTTONS = 6
 PAUSED = "paused"  # state_data flag: /cancel set the registration aside until /start
 MISSING = "missing"  # return target: the next unanswered step (after an event's quick sign-up)
@@ -127,17 +128,16 @@ class Flow:
         back = ctx.user.state_data.get("return")
         if done in CHAINED:
             data = {"return": back} if back else {}
-            if PENDING_START in ctx.user.state_data:
-                data[PENDING_START] = ctx.user.state_data[PENDING_START]
+            for carried in (PENDING_START, APPROVED):
+                if carried in ctx.user.state_data:
+                    data[carried] = ctx.user.state_data[carried]
             self._goto(ctx, CHAINED[done], data=data)
         elif back == "profile":
+            held = self._hold_for_validation(ctx)
             self._goto(ctx, IDLE)
+            view = self.profile_view(ctx.profile, ctx.names)
             ctx.out.add(
-                _("Saved.")
-                + self._resubmit(ctx)
-                + "\n\n"
-                + profile_card(ctx.profile, _("Your profile"), ctx.names),
-                self._profile_keyboard(),
+                _("Saved.") + (held or self._resubmit(ctx)) + "\n\n" + view.text, view.keyboard
             )
         elif back == MISSING:
             missing = [s for s in self._missing(ctx) if s != done]
@@ -473,11 +473,48 @@ class Flow:
         return [[Button("✏️ " + _("Edit my profile"), callbacks.profile_menu())]]
 
     def profile_view(self, profile: Profile, names: dict[int, str] | None = None) -> Reply:
-        """The /profile card with its edit button."""
+        """The /profile card with its edit button (and changes waiting for validation)."""
         text = profile_card(profile, _("Your profile"), names)
         if profile.review == Review.PENDING and profile.partnership_id is not None:
             text += "\n\n⏳ " + _("Waiting for validation by your partnership.")
+        if profile.pending_changes:
+            text += (
+                "\n\n⏳ "
+                + _(
+                    "Your partnership validates these changes; until then others see the "
+                    "profile above:"
+                )
+                + "\n"
+                + "\n".join(change_lines(profile, names))
+            )
         return Reply(text, self._profile_keyboard())
+
+    @staticmethod
+    def hold_approved(profile: Profile) -> dict[str, object]:
+        """State data that keeps an approved profile's material values while one is edited
+        (nothing for a profile that is not approved by a partnership)."""
+        if profile.review != Review.APPROVED or profile.partnership_id is None:
+            return {}
+        return {APPROVED: {f: getattr(profile, f) for f in HELD}}
+
+    def _hold_for_validation(self, ctx: Ctx) -> str:
+        """After an edit of an approved profile: a material change waits for validation in
+        ``pending_changes`` and the approved values go back into place; '' if none."""
+        approved = ctx.user.state_data.get(APPROVED)
+        p = ctx.profile
+        if not isinstance(approved, dict):
+            return ""
+        changed = {f: getattr(p, f) for f in HELD if getattr(p, f) != approved.get(f)}
+        if not any(f in MATERIAL for f in changed):
+            return ""
+        for f in changed:
+            setattr(p, f, approved.get(f))
+        p.pending_changes = {**(p.pending_changes or {}), **changed}
+        ctx.out.changed = True
+        return " " + _(
+            "{partnership} validates this change first; until then others see your profile "
+            "as it was."
+        ).format(partnership=f"<b>{esc(ctx.names.get(p.partnership_id or 0, ''))}</b>")
 
     def profile_edit_menu(self, with_partnership: bool = False) -> Reply:
         """Buttons for every editable field of a complete profile."""

@@ -247,7 +247,10 @@ class Onboarding(AnswersMixin):
         if step not in STEPS or (step == "partnership" and not ctx.partnerships):
             return stale_button()
         ctx.user.state_data = {"edit": key}
-        self._goto(ctx, step, data={"return": "profile"})
+        # An approved profile keeps its approved values aside: a material change waits for the
+        # partnership's validation (Flow._hold_for_validation).
+        held = self.hold_approved(ctx.profile)
+        self._goto(ctx, step, data={"return": "profile", **held})
         return ctx.out
 
     # ----------------------------------------------------------------- help

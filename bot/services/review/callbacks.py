@@ -1,10 +1,10 @@
 """Buttons of staff validation: ``sv:<kind>:<item>:a`` approve, ``sv:<kind>:<item>:r`` reject
 (asks for a reason), ``sv:<kind>:<item>:x:<reason>`` reject for a listed reason,
-``sv:h:<exchange>`` the exchange's history. Kinds: ``p`` registration (the item is the
-participant), ``m`` match, ``q`` goals and agenda, ``r`` closing report, ``e`` the visitor's
-evidence (the item is the exchange). Finalisation: ``sv:f:<exchange>`` sends the evidence
-files, ``sv:pa:<exchange>`` approves the lump sum for payment, ``sv:pd:<exchange>`` marks it
-paid (asks for the reference)."""
+``sv:h:<exchange>`` the exchange's history. Kinds: ``p`` registration and ``c`` a change of an
+approved profile (the item is the participant), ``m`` match, ``q`` goals and agenda, ``r``
+closing report, ``e`` the visitor's evidence (the item is the exchange). Finalisation:
+``sv:f:<exchange>`` sends the evidence files, ``sv:pa:<exchange>`` approves the lump sum for
+payment, ``sv:pd:<exchange>`` marks it paid (asks for the reference)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from bot.services.callbacks import number, pack, unpack
 PREFIX = "sv"
 PATTERN = rf"^{PREFIX}:"
 PROFILE, MATCH, QUALITY, REPORT, EVIDENCE = "p", "m", "q", "r", "e"
-ITEM_KINDS = (PROFILE, MATCH, QUALITY, REPORT, EVIDENCE)
+CHANGE = "c"
+ITEM_KINDS = (PROFILE, CHANGE, MATCH, QUALITY, REPORT, EVIDENCE)
 FILES, APPROVE_PAYMENT, MARK_PAID = "f", "pa", "pd"
 EXCHANGE_STEPS = (FILES, APPROVE_PAYMENT, MARK_PAID)
 

@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.i18n import _, language_of, ngettext, use_language
 from bot.pseudonyms import who
 from bot.services import dialog
+from bot.services.cards import HELD, change_lines
 from bot.services.exchanges.access import ExchangeReview
 from bot.services.partnerships.access import StaffAccess
 from bot.services.profile_text import InputError, clean_text
@@ -26,6 +27,7 @@ from bot.services.review.followup import FollowUps
 from bot.services.review.view import (
     KINDS,
     REJECT_REASONS,
+    change_review_card,
     profile_review_card,
     reason_text,
     reasons_keyboard,
@@ -97,6 +99,27 @@ class Reviews:
             )
         unit.notify(*notices)
 
+    async def change_submitted(self, unit: Unit, user_id: int) -> None:
+        """A change of an approved profile now waits for validation: tell the staff (the
+        super-admins where the partnership has none)."""
+        _user, profile = await repo.get_user_and_profile(unit.session, user_id=user_id)
+        if profile is None or profile.partnership_id is None or not profile.pending_changes:
+            return
+        partnership = await repo.get_partnership(
+            unit.session, partnership_id=profile.partnership_id
+        )
+        assert partnership is not None
+
+        def card() -> list[Reply]:
+            return [change_review_card(partnership, profile, change_lines(profile))]
+
+        notices = await self.access.staff_notices(
+            unit, [profile.partnership_id], card, exclude=(user_id,)
+        )
+        if not notices:
+            notices = await self.access.admin_notices(unit, card, exclude=(user_id,))
+        unit.notify(*notices)
+
     async def pending(self, unit: Unit, user_id: int) -> Outcome:
         """``/pending``: what waits for this staff member, oldest first."""
         scope = await self.access.scope(unit, user_id)
@@ -105,16 +128,24 @@ class Reviews:
         names = {p.id: p for p in await repo.partnerships(unit.session) if p.id is not None}
         ids = set(names) if scope.admin else set(scope.ids)
         profiles = await repo.pending_profiles(unit.session, partnership_ids=ids)
+        changes = await repo.pending_changes(unit.session, partnership_ids=ids)
         exchanges = await repo.exchanges_waiting_for(unit.session, partnership_ids=ids)
         # Their own items are not theirs to decide: counted, not offered.
-        own = sum(1 for u, _p in profiles if u.id == user_id) + sum(
-            1 for ex in exchanges if _party(ex, user_id)
+        own = (
+            sum(1 for u, _p in profiles if u.id == user_id)
+            + sum(1 for p in changes if p.user_id == user_id)
+            + sum(1 for ex in exchanges if _party(ex, user_id))
         )
         profiles = [(u, p) for u, p in profiles if u.id != user_id]
+        changes = [p for p in changes if p.user_id != user_id]
         exchanges = [ex for ex in exchanges if not _party(ex, user_id)]
         cards: list[Reply] = [
             profile_review_card(names[p.partnership_id], p)  # type: ignore[index]
             for _u, p in profiles
+        ]
+        cards += [
+            change_review_card(names[p.partnership_id], p, change_lines(p))  # type: ignore[index]
+            for p in changes
         ]
         for ex in exchanges:
             cards.append(await self.exchanges.card(unit, ex))
@@ -176,7 +207,7 @@ class Reviews:
         self, unit: Unit, kind: str, item: int
     ) -> tuple[list[int | None], Profile | Exchange | None]:
         """The partnerships whose staff decide an item, and the item."""
-        if kind == callbacks.PROFILE:
+        if kind in (callbacks.PROFILE, callbacks.CHANGE):
             _user, profile = await repo.get_user_and_profile(unit.session, user_id=item)
             return ([profile.partnership_id] if profile else []), profile
         ex = await repo.get_exchange(unit.session, exchange_id=item)
@@ -227,6 +258,8 @@ class Reviews:
         user = await repo.get_user(unit.session, user_id=user_id)
         if user is not None and user.state == REASON:
             dialog.resume(user)
+        if kind == callbacks.CHANGE:
+            return Decided(await self._decide_change(unit, user_id, item, approve, note))
         if kind != callbacks.PROFILE:
             out = await self.exchanges.decide(unit, kind, item, user_id, approve, note, scope)
             return Decided(out)
@@ -307,6 +340,57 @@ class Reviews:
                 "The visitor will read it. /cancel keeps it unpaid."
             )
         )
+
+    async def _decide_change(
+        self, unit: Unit, staff_id: int, user_id: int, approve: bool, note: str | None
+    ) -> Outcome:
+        """Apply or drop a change of an approved profile; the participant is told."""
+        user, profile = await repo.get_user_and_profile(unit.session, user_id=user_id)
+        if user is None or profile is None or not profile.pending_changes:
+            return Outcome(toast=_("Already decided (perhaps by a colleague)."))
+        now = self.clock.now()
+        pending = dict(profile.pending_changes)
+        if approve:
+            for field_name, value in pending.items():
+                if field_name in HELD:
+                    setattr(profile, field_name, value)
+        profile.pending_changes = None
+        profile.reviewed_at, profile.reviewed_by = now, staff_id
+        profile.updated_at = now  # matching reads the profile again
+        partnership = await repo.get_partnership(
+            unit.session, partnership_id=profile.partnership_id or 0
+        )
+        name = f"<b>{esc(partnership.name if partnership else '')}</b>"
+        label = _("Approved") if approve else _("Rejected")
+        out = Outcome(toast=label)
+        out.replies.append(Reply(edit=True, markup_only=True))  # the card's buttons go
+        out.add(
+            ("✅ " if approve else "✖️ ")
+            + _("{organisation}: profile change {decision}.").format(
+                organisation=esc(profile.organisation or ""), decision=label.lower()
+            )
+        )
+        with use_language(language_of(user)):
+            if approve:
+                text = _(
+                    "{partnership} has validated the change of your profile: proposals use it "
+                    "from now on."
+                ).format(partnership=name)
+            else:
+                text = (
+                    _(
+                        "{partnership} did not validate the change of your profile, which stays "
+                        "as it was. The reason given:"
+                    ).format(partnership=name)
+                    + "\n<i>"
+                    + esc(reason_text(callbacks.CHANGE, (note or "")[:300]))
+                    + "</i>\n\n"
+                    + _("You can edit it again with /profile.")
+                )
+            unit.notify(Notice(user_id, [Reply(text)]))
+        decision = "approved" if approve else "rejected"
+        log.info("profile change of %s %s by %s", who(user_id), decision, who(staff_id))
+        return out
 
     # ----------------------------------------------------------------- typed reason
 

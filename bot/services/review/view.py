@@ -10,6 +10,7 @@ from storage.models import Partnership, Profile
 
 KINDS: dict[str, str] = {
     callbacks.PROFILE: N_("registration"),
+    callbacks.CHANGE: N_("profile change"),
     callbacks.MATCH: N_("match"),
     callbacks.QUALITY: N_("goals and agenda"),
     callbacks.REPORT: N_("closing report"),
@@ -21,6 +22,10 @@ REJECT_REASONS: dict[str, dict[str, str]] = {
         "eligible": N_("Organisation not eligible"),
         "partnership": N_("Belongs to another partnership"),
         "duplicate": N_("Duplicate registration"),
+    },
+    callbacks.CHANGE: {
+        "unclear": N_("The change is unclear"),
+        "eligible": N_("The organisation would no longer be eligible"),
     },
     callbacks.MATCH: {
         "eligible": N_("Exchange not eligible"),
@@ -148,3 +153,20 @@ def profile_review_card(partnership: Partnership, profile: Profile) -> Reply:
         + profile_card(profile, profile.organisation or "")
     )
     return Reply(text, decision_keyboard(callbacks.PROFILE, profile.user_id))
+
+
+def change_review_card(partnership: Partnership, profile: Profile, lines: list[str]) -> Reply:
+    """A change of an approved profile waiting for the staff's validation (``lines``: each
+    changed field, old → new)."""
+    text = (
+        "✏️ "
+        + _("{organisation} changed its validated profile ({partnership})").format(
+            organisation=f"<b>{esc(profile.organisation or '')}</b>",
+            partnership=esc(partnership.name),
+        )
+        + "\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + _("Until you decide, others see the profile as it was validated.")
+    )
+    return Reply(text, decision_keyboard(callbacks.CHANGE, profile.user_id))
