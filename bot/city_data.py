@@ -153,6 +153,19 @@ def _read_shipped(
     return records, keys
 
 
+@lru_cache(maxsize=2)
+def background_places(min_population: int = 5000) -> tuple[tuple[float, float], ...]:
+    """(latitude, longitude) of every shipped city of ``min_population`` or more, in every
+    country of the file: a map's background (blocking: call it from a worker thread)."""
+    places = []
+    with gzip.open(SHIPPED_CITIES, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            fields = line.split("\t", 6)
+            if int(fields[5]) >= min_population:
+                places.append((float(fields[3]), float(fields[4])))
+    return tuple(places)
+
+
 def read_cities(
     countries: frozenset[str], min_population: int
 ) -> tuple[list[Record], dict[int, Keys] | None]:

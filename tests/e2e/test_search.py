@@ -300,3 +300,39 @@ async def test_a_paused_searcher_cannot_press_interested(bot: BotDriver, anna: F
     async with services_of(bot.app).db.session() as session:
         rows = list((await session.execute(select(Proposal))).scalars())
     assert all("interested" not in (p.a_status, p.b_status) for p in rows)
+
+
+async def test_the_results_on_a_map_numbered_as_in_the_list(bot: BotDriver, anna: FakeUser) -> None:
+    import io
+
+    from PIL import Image
+
+    from bot.services import maps
+
+    await register(bot, anna)
+    for user, answers in (PORTO, LYON, WIEN, BRNO, (LUCA, LUCA_ANSWERS)):
+        await register(bot, user, **answers)
+    await bot.send(anna, "/search additive manufacturing")
+    listed = plain(results(bot, anna))
+    r = await press(bot, anna, "Map")
+    [picture] = r.sent
+    assert picture.photo is not None
+    assert "5 organisations of your search, numbered as in the list" in (picture.caption or "")
+    image = Image.open(io.BytesIO(picture.photo.content)).convert("RGB")
+    assert image.size == (maps.WIDTH_PX, maps.HEIGHT_PX)
+    async with services_of(bot.app).db.session() as session:
+        placed = {
+            p.user_id: (p.latitude, p.longitude)
+            for p in (await session.execute(select(Profile))).scalars()
+        }
+    # Each organisation's place is painted in the markers' red.
+    for user, _answers in (PORTO, LYON, WIEN, BRNO):
+        x, y = maps.project(*placed[user.id])
+        ring = [image.getpixel((round(x) + dx, round(y) + 8)) for dx in (-2, 0, 2)]
+        assert any(abs(r - 200) < 30 and g < 90 and b < 90 for r, g, b in ring), user
+    # Anna's own place is the blue ring; the search shown is unchanged and still answers.
+    x, y = maps.project(*placed[anna.id])
+    assert image.getpixel((round(x) + 10, round(y)))[2] > 150
+    assert plain(results(bot, anna)) == listed
+    r = await press(bot, anna, "▶")
+    assert "Page 2 of 2" in plain(r.edited[0])

@@ -10,7 +10,8 @@ of an older results message, is recognised as stale.
 Steps: ``pg`` page (a number); ``mn`` open a criterion's options (``role``, ``cty``, ``eco``,
 ``lang``) or ``back``; ``role`` ``h``/``v``; ``cty`` a country code; ``eco`` an ecosystem slug;
 ``lang`` a language code; ``mon`` ``1``/``0`` (available within a month); ``any`` a criterion
-set to any (``role``, ``cty``, ``eco``, ``lang``).
+set to any (``role``, ``cty``, ``eco``, ``lang``); ``map`` ``1``: a map of the results (the
+search shown stays as it is).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from bot.services.callbacks import number, pack, unpack
 PREFIX = "sq"
 PATTERN = rf"^{PREFIX}:"
 INTERESTED = "i"
-PAGE, MENU, ROLE, COUNTRY, ECOSYSTEM, LANGUAGE, SOON, ANY = (
+PAGE, MENU, ROLE, COUNTRY, ECOSYSTEM, LANGUAGE, SOON, ANY, MAP = (
     "pg",
     "mn",
     "role",
@@ -33,6 +34,7 @@ PAGE, MENU, ROLE, COUNTRY, ECOSYSTEM, LANGUAGE, SOON, ANY = (
     "lang",
     "mon",
     "any",
+    "map",
 )
 MENUS = (ROLE, COUNTRY, ECOSYSTEM, LANGUAGE)
 BACK = "back"
@@ -109,4 +111,6 @@ def _valid(step: str, value: str) -> bool:
             return value in ("0", "1")
         case "any":
             return value in MENUS
+        case "map":
+            return value == "1"
     return False

@@ -15,11 +15,12 @@ import asyncio
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot import city_data
 from bot.clock import Clock
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.matching.engine import NoMatch
 from bot.matching.vocabulary import Vocabulary
-from bot.services import deeplinks, dialog
+from bot.services import deeplinks, dialog, maps
 from bot.services.deeplinks import Links
 from bot.services.matchmaking.access import OFF_LOOP_FROM, Population, Snapshot, key
 from bot.services.matchmaking.view import NO_MATCH_TEXT, card_text
@@ -28,7 +29,7 @@ from bot.services.profile_text import InputError, clean_text
 from bot.services.search import callbacks, view
 from bot.services.search.access import QUERY, STATES
 from bot.services.search.ranking import Filters, Hit, choices, narrow, organisations, rank
-from bot.services.ui import Article, Button, Inline, Outcome, Reply, esc, stale_button
+from bot.services.ui import Article, Button, Document, Inline, Outcome, Reply, esc, stale_button
 from bot.services.unit import Unit
 from storage import repo, repo_search
 from storage.models import Proposal, Review, User
@@ -36,6 +37,7 @@ from storage.models import ProposalSide as Side
 
 MAX_QUERY = 200  # characters of a query
 INLINE_RESULTS = 10  # organisations listed in inline mode
+MAP_PINS = 30  # organisations on a search's map (the first, as numbered in the list)
 INLINE_START = "inline"  # the /start payload of inline mode's button (no kind: a plain start)
 # The criteria as kept in ``state_data`` and in the callback data's steps.
 _FIELDS = {
@@ -227,6 +229,8 @@ class Search:
         refusal = await self._refusal(unit, pop, user_id)
         if refusal is not None:
             return Pressed(refusal)
+        if press.step == callbacks.MAP:  # a picture of the results; the search stays
+            return Pressed(Outcome(replies=[await self._map(pop, user_id, saved)]))
         version = self._next_version(user, saved)
         if press.step == callbacks.MENU and press.value != callbacks.BACK:
             self._save(user, Saved(version, saved.query, saved.filters, saved.page))
@@ -348,6 +352,37 @@ class Search:
         )
         keyboard = view.page_keyboard(saved.version, saved.filters, results, len(found), page)
         return Reply(text, keyboard)
+
+    async def _map(self, pop: Snapshot, user_id: int, saved: Saved) -> Reply:
+        """The results of the search shown, numbered as their cards, on a map of Europe."""
+        hits = await self._hits(pop, user_id, saved.query)
+        found = narrow(pop.index, key(user_id), hits, saved.filters, self.clock.today())
+        pins, unplaced = [], 0
+        for number, hit in enumerate(found[:MAP_PINS], start=1):
+            profile = await pop.profile(int(hit.key))
+            if profile.latitude is None or profile.longitude is None:
+                unplaced += 1
+            else:
+                pins.append(maps.Pin(number, profile.latitude, profile.longitude))
+        me = await pop.profile(user_id)
+        reader = (me.latitude, me.longitude) if me.latitude is not None else None
+        title = _("Search: {query}").format(query=saved.query)
+        places = await asyncio.to_thread(city_data.background_places)
+        png = await asyncio.to_thread(maps.europe_map_png, places, pins, title=title, reader=reader)
+        caption = ngettext(
+            "🗺 {count} organisation of your search, numbered as in the list; the ring is you.",
+            "🗺 {count} organisations of your search, numbered as in the list; the ring is you.",
+            len(pins),
+        ).format(count=len(pins))
+        if unplaced:
+            caption += " " + ngettext(
+                "{count} more has no known place.", "{count} more have no known place.", unplaced
+            ).format(count=unplaced)
+        if len(found) > MAP_PINS:
+            caption += " " + ngettext(
+                "The map shows the first {count}.", "The map shows the first {count}.", MAP_PINS
+            ).format(count=MAP_PINS)
+        return Reply(document=Document("search-map.png", png, caption, photo=True))
 
     async def _hits(self, pop: Snapshot, user_id: int, query: str) -> list[Hit]:
         """Everyone admissible who fits the query, best first."""

@@ -202,9 +202,10 @@ def page_keyboard(
             Button("💬 " + lang, callbacks.change(version, callbacks.MENU, callbacks.LANGUAGE)),
         ]
     )
-    keyboard.append(
-        [Button("📅 " + soon, callbacks.change(version, callbacks.SOON, int(not filters.soon)))]
-    )
+    last = [Button("📅 " + soon, callbacks.change(version, callbacks.SOON, int(not filters.soon)))]
+    if total:
+        last.append(Button("🗺 " + _("Map"), callbacks.change(version, callbacks.MAP, 1)))
+    keyboard.append(last)
     return keyboard
 
 
