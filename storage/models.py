@@ -291,6 +291,7 @@ PERSONAL_TABLES["staff_invite"] = ("used_by", "created_by")
 class Phase:
     """Values of ``Exchange.phase``; users see them as matching, visiting and returning."""
 
+    DIRECTION = "direction"  # both are visitor and host: they agree on who travels
     APPROVAL = "approval"  # mutual match, waiting for the visitor's partnership
     PLANNING = "planning"  # agreeing on dates
     VISITING = "visiting"  # dates agreed: before and during the visit
@@ -300,8 +301,18 @@ class Phase:
     CANCELLED = "cancelled"
     REJECTED = "rejected"  # the match was not validated
 
-    ALL = (APPROVAL, PLANNING, VISITING, RETURNING, REPORT_REVIEW, CLOSED, CANCELLED, REJECTED)
-    ACTIVE = (APPROVAL, PLANNING, VISITING, RETURNING, REPORT_REVIEW)
+    ALL = (
+        DIRECTION,
+        APPROVAL,
+        PLANNING,
+        VISITING,
+        RETURNING,
+        REPORT_REVIEW,
+        CLOSED,
+        CANCELLED,
+        REJECTED,
+    )
+    ACTIVE = (DIRECTION, APPROVAL, PLANNING, VISITING, RETURNING, REPORT_REVIEW)
     # A visitor completes at most one funded exchange: these phases use it up.
     USES_VISIT = (APPROVAL, PLANNING, VISITING, RETURNING, REPORT_REVIEW, CLOSED)
 
@@ -362,6 +373,8 @@ class Exchange(SQLModel, table=True):
     end_date: date | None = None
     working_days: int | None = None
     dates_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    # Both sides visitor and host: who proposed the direction waiting for the other's yes.
+    direction_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     dates_agreed_at: datetime | None = None
     lump_sum: int | None = None
     distance_km: float | None = None
@@ -722,7 +735,7 @@ PERSONAL_TABLES["concept_feedback"] = ("user_id",)
 # exchanges they name the placeholder instead: ``EXCHANGE_SIDES``.)
 ACTOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "profile": ("reviewed_by",),
-    "exchange": ("dates_by", "payment_approved_by", "paid_by"),
+    "exchange": ("dates_by", "direction_by", "payment_approved_by", "paid_by"),
     "exchange_event": ("actor_id",),
     "event": ("created_by",),
 }

@@ -104,7 +104,9 @@ async def _fill_every_column(bot: BotDriver, anna: FakeUser, rita: FakeUser) -> 
         session.add(proposal)
         await session.flush()
         session.add(LiveCard(chat_id=anna.id, message_id=4_242, tag=f"proposal:{proposal.id}"))
-        other = Exchange(visitor_id=before, host_id=anna.id, phase=Phase.CLOSED)
+        other = Exchange(
+            visitor_id=before, host_id=anna.id, phase=Phase.CLOSED, direction_by=anna.id
+        )
         staff_work = Exchange(
             visitor_id=before,
             host_id=after,

@@ -1,7 +1,7 @@
 """Buttons of an exchange: ``x:<action>:<exchange>[:<value>]``.
 
-Actions are the codes of ``lifecycle.Act``; values: ``h`` yes | post | canc, ``hr`` a code
-of ``NOT_HAPPENED``, ``fb`` 1–5, ``o`` a code of ``OUTCOMES``.
+Actions are the codes of ``lifecycle.Act``; values: ``tv`` me | them (who travels), ``h`` yes |
+post | canc, ``hr`` a code of ``NOT_HAPPENED``, ``fb`` 1–5, ``o`` a code of ``OUTCOMES``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ HAPPENED_ANSWERS = ("yes", "post", "canc")
 NOT_HAPPENED = ("host", "visitor", "travel", "health", "other")
 OUTCOMES = ("none", "contact", "negotiation", "agreement", "project")
 RATINGS = ("1", "2", "3", "4", "5")
+TRAVEL = ("me", "them")  # who travels: the presser's side, or the other
 _VALUES: dict[Act, tuple[str, ...]] = {
+    Act.CHOOSE_TRAVEL: TRAVEL,
     Act.HAPPENED: HAPPENED_ANSWERS,
     Act.NOT_HAPPENED_REASON: NOT_HAPPENED,
     Act.RATE_HOST: RATINGS,

@@ -19,6 +19,8 @@ from storage.models import Evidence, Exchange, Phase, Quality
 class Act(StrEnum):
     """What a participant can do on an exchange (the codes are the buttons' actions)."""
 
+    CHOOSE_TRAVEL = "tv"
+    AGREE_TRAVEL = "ta"
     PROPOSE_DATES = "d"
     CONFIRM_DATES = "ok"
     CALENDAR = "ics"
@@ -63,6 +65,15 @@ def _own_outcome(ex: Exchange, user: int) -> str | None:
 
 
 RULES: dict[Act, Rule] = {
+    # Both sides visitor and host: either proposes who travels (again, to change it) and the
+    # other agrees; then the exchange goes on as any other.
+    Act.CHOOSE_TRAVEL: Rule(frozenset({Phase.DIRECTION}), EITHER),
+    Act.AGREE_TRAVEL: Rule(
+        frozenset({Phase.DIRECTION}),
+        EITHER,
+        when=lambda ex, user, _t: ex.direction_by not in (None, user),
+        done=lambda ex, _u, _t: ex.phase != Phase.DIRECTION and ex.direction_by is not None,
+    ),
     Act.PROPOSE_DATES: Rule(frozenset({Phase.PLANNING}), EITHER),
     Act.CONFIRM_DATES: Rule(
         frozenset({Phase.PLANNING}),
@@ -174,6 +185,8 @@ def allowed(act: Act, ex: Exchange, user_id: int, today: date) -> bool:
 
 # The order in which open actions are offered as buttons.
 OFFER_ORDER = (
+    Act.AGREE_TRAVEL,
+    Act.CHOOSE_TRAVEL,
     Act.CONFIRM_DATES,
     Act.PROPOSE_DATES,
     Act.CALENDAR,

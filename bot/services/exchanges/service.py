@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.domain import Role
 from bot.i18n import _, format_date
 from bot.pseudonyms import who
 from bot.services import dialog, documents
@@ -35,6 +36,7 @@ from bot.services.exchanges.access import (
 )
 from bot.services.exchanges.base import XCtx
 from bot.services.exchanges.dates import DatesMixin
+from bot.services.exchanges.direction import DirectionMixin
 from bot.services.exchanges.finalisation import FinalisationMixin
 from bot.services.exchanges.leave import LeaveMixin
 from bot.services.exchanges.lifecycle import CLOSED, DONE, EARLY, OWN, Act, check, offered
@@ -74,6 +76,7 @@ TYPED: dict[str, Act] = {
 
 
 class Exchanges(
+    DirectionMixin,
     DatesMixin,
     QualityMixin,
     VisitMixin,
@@ -97,13 +100,19 @@ class Exchanges(
         hu, hp = await repo.get_user_and_profile(session, user_id=host_id)
         assert vu and vp and hu and hp
         needs_approval = vp.partnership_id is not None
+        # Both visitor and host: they choose who travels (the engine's direction is only
+        # where the question starts).
+        choose = vp.role == Role.BOTH and hp.role == Role.BOTH
+        phase = Phase.APPROVAL if needs_approval else Phase.PLANNING
+        if choose:
+            phase = Phase.DIRECTION
         ex = Exchange(
             proposal_id=proposal_id,
             visitor_id=visitor_id,
             host_id=host_id,
             visitor_partnership_id=vp.partnership_id,
             host_partnership_id=hp.partnership_id,
-            phase=Phase.APPROVAL if needs_approval else Phase.PLANNING,
+            phase=phase,
             created_at=now,
             updated_at=now,
         )
@@ -121,8 +130,21 @@ class Exchanges(
         if self.cities is not None:  # the host's region decides the public holidays
             await self.cities.ready()
         x = XCtx(unit, ex, vu, vp, hu, hp, actor)
-        if needs_approval:
-            partnership = await repo.get_partnership(session, partnership_id=vp.partnership_id or 0)
+        if choose:
+            self._ask_direction(x)
+        else:
+            await self._begin(x)
+        mine = x.send()
+        if mine.replies:
+            unit.notify(Notice(actor, mine.replies))
+
+    async def _begin(self, x: XCtx) -> None:
+        """The direction is settled: the visitor's partnership validates, or the dates."""
+        ex = x.ex
+        if ex.visitor_partnership_id is not None:
+            partnership = await repo.get_partnership(
+                x.unit.session, partnership_id=ex.visitor_partnership_id
+            )
             name = partnership.name if partnership else ""
             self._both(
                 x,
@@ -134,9 +156,6 @@ class Exchanges(
             await self._staff(x, [ex.visitor_partnership_id], lambda: [self._card(x, MATCH)])
         else:
             self._ask_dates(x)
-        mine = x.send()
-        if mine.replies:
-            unit.notify(Notice(actor, mine.replies))
 
     # ----------------------------------------------------------------- /exchange
 
@@ -206,6 +225,10 @@ class Exchanges(
     async def _do(self, x: XCtx, user_id: int, press: callbacks.Press) -> bool:
         """Carry out an allowed press; False when someone else was faster."""
         ex, act, value = x.ex, press.act, press.value
+        if act == Act.CHOOSE_TRAVEL:
+            return await self._choose_travel(x, user_id, value)
+        if act == Act.AGREE_TRAVEL:
+            return await self._agree_travel(x, user_id)
         if act == Act.PROPOSE_DATES:
             self._enter(x, user_id, DATES)
             x.out.add(self._dates_prompt(x) + "\n\n" + _("/cancel stops."))

@@ -11,6 +11,7 @@ from storage.models import Exchange, Phase, Profile, Quality
 
 # How the phases read for users and staff.
 PHASE_LABELS: dict[str, str] = {
+    Phase.DIRECTION: N_("matching: choosing who travels"),
     Phase.APPROVAL: N_("matching: waiting for validation"),
     Phase.PLANNING: N_("matching: agreeing on dates"),
     Phase.VISITING: N_("visiting"),
@@ -121,6 +122,7 @@ def buttons(act: Act, ex: Exchange) -> Keyboard:
         Act.SKIP_DOCUMENT: _("Skip"),
         Act.ADD_EVIDENCE: "📎 " + _("Add evidence"),
         Act.FINISH_EVIDENCE: "✅ " + _("Done"),
+        Act.AGREE_TRAVEL: "✅ " + _("Agreed"),
     }
     if act in one:
         return [[Button(one[act], callbacks.button(act, xid))]]
@@ -129,6 +131,11 @@ def buttons(act: Act, ex: Exchange) -> Keyboard:
             [Button("✅ " + _("Yes, it took place"), callbacks.button(act, xid, "yes"))],
             [Button("🔁 " + _("It was postponed"), callbacks.button(act, xid, "post"))],
             [Button("✖️ " + _("It was cancelled"), callbacks.button(act, xid, "canc"))],
+        ]
+    if act == Act.CHOOSE_TRAVEL:  # relative to whoever presses
+        return [
+            [Button("✈️ " + _("We travel to them"), callbacks.button(act, xid, "me"))],
+            [Button("🏠 " + _("They come to us"), callbacks.button(act, xid, "them"))],
         ]
     if act == Act.NOT_HAPPENED_REASON:
         return [
