@@ -307,7 +307,13 @@ def personas(clock: FixedClock, settings: Settings | None = None) -> Script:
         ),
         (PEDRO, [press("Freigeben")]),
         Heading("Matching"),
-        (jonas, [say("/search 3D-Druck", "his own search, across languages")]),
+        (
+            jonas,
+            [
+                say("/search 3D-Druck", "his own search, across languages"),
+                press("Map", "where the results are"),
+            ],
+        ),
         (
             anna,
             [
