@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
-from bot.i18n import _, language_of, ngettext, use_language
+from bot.i18n import N_, _, language_of, ngettext, use_language
 from bot.pseudonyms import who
 from bot.services import dialog
 from bot.services.cards import HELD, change_lines
@@ -281,15 +281,7 @@ class Reviews:
             unit.session, partnership_id=profile.partnership_id or 0
         )
         name = partnership.name if partnership else ""
-        label = _("Approved") if approve else _("Rejected")
-        out = Outcome(toast=label)
-        out.replies.append(Reply(edit=True, markup_only=True))  # the card's buttons go
-        out.add(
-            ("✅ " if approve else "✖️ ")
-            + _("{organisation}: registration {decision}.").format(
-                organisation=esc(profile.organisation or ""), decision=label.lower()
-            )
-        )
+        out = _decided(approve, N_("{organisation}: registration {decision}."), profile)
         with use_language(language_of(user)):
             if approve:
                 text = _(
@@ -361,15 +353,7 @@ class Reviews:
             unit.session, partnership_id=profile.partnership_id or 0
         )
         name = f"<b>{esc(partnership.name if partnership else '')}</b>"
-        label = _("Approved") if approve else _("Rejected")
-        out = Outcome(toast=label)
-        out.replies.append(Reply(edit=True, markup_only=True))  # the card's buttons go
-        out.add(
-            ("✅ " if approve else "✖️ ")
-            + _("{organisation}: profile change {decision}.").format(
-                organisation=esc(profile.organisation or ""), decision=label.lower()
-            )
-        )
+        out = _decided(approve, N_("{organisation}: profile change {decision}."), profile)
         with use_language(language_of(user)):
             if approve:
                 text = _(
@@ -448,6 +432,19 @@ class Reviews:
         if not (scope.covers(ex.visitor_partnership_id) or scope.covers(ex.host_partnership_id)):
             return self.access.refuse(user_id, "history", exchange_id)
         return Outcome().add(await self.exchanges.history_text(unit, ex))
+
+
+def _decided(approve: bool, line: str, profile: Profile) -> Outcome:
+    """The staff member's answer to a decision on a profile: a toast, the card's buttons
+    gone, and ``line`` (a message id with ``{organisation}`` and ``{decision}``)."""
+    label = _("Approved") if approve else _("Rejected")
+    out = Outcome(toast=label)
+    out.replies.append(Reply(edit=True, markup_only=True))  # the card's buttons go
+    out.add(
+        ("✅ " if approve else "✖️ ")
+        + _(line).format(organisation=esc(profile.organisation or ""), decision=label.lower())
+    )
+    return out
 
 
 def _party(item: Profile | Exchange, user_id: int) -> bool:
