@@ -19,6 +19,7 @@ from bot.i18n import (
     format_date_range,
     format_list,
     format_money,
+    format_number,
     language_of,
     ngettext,
     use_language,
@@ -60,7 +61,7 @@ def evidence_problem(name: str, mime_type: str | None, size: int | None) -> str 
             "file (for example a scan at a lower resolution)."
         ).format(
             name=esc(name),
-            size=f"{size / 1024 / 1024:.1f}",
+            size=format_number(round(size / 1024 / 1024, 1)),
             limit=EVIDENCE_MAX_MEGABYTES,
         )
     return None
