@@ -556,6 +556,11 @@ class MatchIndex:
 
     # ----------------------------------------------------------------- scoring
 
+    def holders(self, concept: str, *, offered: bool) -> np.ndarray | None:
+        """The slots whose offers (``offered``) or seeks mention ``concept``, sorted (None:
+        nobody's). For callers outside the engine, such as search."""
+        return (self.offers_by if offered else self.seeks_by).get(concept)
+
     def weight(self, concept: str) -> float:
         """How informative ``concept`` is in the current population (``WEIGHT_FLOOR``..1)."""
         hits = self.any_by.get(concept)

@@ -130,13 +130,13 @@ def concept_fit(index: MatchIndex, concepts: Iterable[str]) -> np.ndarray:
         best = np.zeros(size, dtype=np.float32)
         close = neighbours(concept)
         credits = [
-            (concept, index.offers_by, 1.0),
-            (concept, index.seeks_by, SEEK_SHARE),
-            *((other, index.offers_by, RELATED_CREDIT) for other in close),
-            *((other, index.seeks_by, RELATED_CREDIT * SEEK_SHARE) for other in close),
+            (concept, True, 1.0),
+            (concept, False, SEEK_SHARE),
+            *((other, True, RELATED_CREDIT) for other in close),
+            *((other, False, RELATED_CREDIT * SEEK_SHARE) for other in close),
         ]
-        for item, postings, credit in credits:
-            slots = postings.get(item)
+        for item, offered, credit in credits:
+            slots = index.holders(item, offered=offered)
             if slots is not None:
                 best[slots] = np.maximum(best[slots], np.float32(credit))
         total += np.float32(index.weight(concept)) * best
