@@ -12,7 +12,7 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -133,6 +133,13 @@ def city_keys(names: Sequence[str]) -> Keys:
     return keys, (short if short is not None and short not in keys else None)
 
 
+def _shipped_rows() -> Iterator[list[str]]:
+    """The fields of each line of the shipped file (its layout: scripts/build_cities.py)."""
+    with gzip.open(SHIPPED_CITIES, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            yield line.rstrip("\n").split("\t")
+
+
 def _read_shipped(
     countries: frozenset[str], min_population: int
 ) -> tuple[list[Record], dict[int, Keys]]:
@@ -140,16 +147,12 @@ def _read_shipped(
     search keys (computed when the file was made: normalising 75,000 names took 0.4 s)."""
     records: list[Record] = []
     keys: dict[int, Keys] = {}
-    with gzip.open(SHIPPED_CITIES, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            gid, name, country, lat, lon, people, admin1, names, found, short = line.rstrip(
-                "\n"
-            ).split("\t")
-            if country in countries and int(people) >= min_population:
-                alternates = tuple(names.split("|")) if names else ()
-                place = (float(lat), float(lon), int(people))
-                records.append((int(gid), name, country, *place, alternates, admin1))
-                keys[int(gid)] = (tuple(found.split("|")) if found else (), short or None)
+    for gid, name, country, lat, lon, people, admin1, names, found, short in _shipped_rows():
+        if country in countries and int(people) >= min_population:
+            alternates = tuple(names.split("|")) if names else ()
+            place = (float(lat), float(lon), int(people))
+            records.append((int(gid), name, country, *place, alternates, admin1))
+            keys[int(gid)] = (tuple(found.split("|")) if found else (), short or None)
     return records, keys
 
 
@@ -157,13 +160,9 @@ def _read_shipped(
 def background_places(min_population: int = 5000) -> tuple[tuple[float, float], ...]:
     """(latitude, longitude) of every shipped city of ``min_population`` or more, in every
     country of the file: a map's background (blocking: call it from a worker thread)."""
-    places = []
-    with gzip.open(SHIPPED_CITIES, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            fields = line.split("\t", 6)
-            if int(fields[5]) >= min_population:
-                places.append((float(fields[3]), float(fields[4])))
-    return tuple(places)
+    return tuple(
+        (float(row[3]), float(row[4])) for row in _shipped_rows() if int(row[5]) >= min_population
+    )
 
 
 def read_cities(
