@@ -11,6 +11,7 @@ team or a super-admin does.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.clock import Clock
@@ -77,27 +78,17 @@ class Reviews:
             unit.session, partnership_id=profile.partnership_id
         )
         assert partnership is not None
-        notices = await self.access.staff_notices(
-            unit,
-            [profile.partnership_id],
-            lambda: [profile_review_card(partnership, profile)],
-            exclude=(user_id,),  # a staff member's own registration is not theirs to decide
+
+        def warned() -> list[Reply]:
+            warning = _(
+                "⚠️ {partnership} has no staff who could validate this registration. As a "
+                "super-admin you can decide it:"
+            ).format(partnership=f"<b>{esc(partnership.name)}</b>")
+            return [Reply(warning), profile_review_card(partnership, profile)]
+
+        await self._to_deciders(
+            unit, profile, lambda: [profile_review_card(partnership, profile)], warned
         )
-        if not notices:  # nobody in the team (yet): the super-admins decide, told at once
-            notices = await self.access.admin_notices(
-                unit,
-                lambda: [
-                    Reply(
-                        _(
-                            "⚠️ {partnership} has no staff who could validate this "
-                            "registration. As a super-admin you can decide it:"
-                        ).format(partnership=f"<b>{esc(partnership.name)}</b>")
-                    ),
-                    profile_review_card(partnership, profile),
-                ],
-                exclude=(user_id,),
-            )
-        unit.notify(*notices)
 
     async def change_submitted(self, unit: Unit, user_id: int) -> None:
         """A change of an approved profile now waits for validation: tell the staff (the
@@ -113,11 +104,24 @@ class Reviews:
         def card() -> list[Reply]:
             return [change_review_card(partnership, profile, change_lines(profile))]
 
+        await self._to_deciders(unit, profile, card)
+
+    async def _to_deciders(
+        self,
+        unit: Unit,
+        profile: Profile,
+        build: Callable[[], list[Reply]],
+        without_staff: Callable[[], list[Reply]] | None = None,
+    ) -> None:
+        """An item about ``profile`` for the staff of its partnership, except the
+        participant (a staff member's own item is not theirs to decide); where nobody is in
+        the team (yet), for the super-admins at once (``without_staff``, if given)."""
+        exclude = (profile.user_id,)
         notices = await self.access.staff_notices(
-            unit, [profile.partnership_id], card, exclude=(user_id,)
+            unit, [profile.partnership_id], build, exclude=exclude
         )
         if not notices:
-            notices = await self.access.admin_notices(unit, card, exclude=(user_id,))
+            notices = await self.access.admin_notices(unit, without_staff or build, exclude=exclude)
         unit.notify(*notices)
 
     async def pending(self, unit: Unit, user_id: int) -> Outcome:
