@@ -117,17 +117,10 @@ async def take_due(
         update(ReviewFollowUp)
         .where(ReviewFollowUp.since <= waited_since, stamp.is_(None))
         .values({column: now})
-        .returning(ReviewFollowUp.id)
+        .returning(ReviewFollowUp)
+        .execution_options(synchronize_session=False)
     )
-    ids = [row[0] for row in taken.all()]
-    if not ids:
-        return []
-    rows = await session.execute(
-        select(ReviewFollowUp)
-        .where(ReviewFollowUp.id.in_(ids))  # type: ignore[union-attr]
-        .order_by(ReviewFollowUp.since, ReviewFollowUp.id)
-    )
-    return list(rows.scalars())
+    return sorted(taken.scalars(), key=lambda row: (row.since, row.id or 0))
 
 
 async def mark(session: AsyncSession, *, ids: Iterable[int], column: str, now: datetime) -> None:
