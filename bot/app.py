@@ -26,7 +26,7 @@ from bot.handlers import register_all
 from bot.handlers.common import set_command_menus
 from bot.handlers.events import BACKGROUND
 from bot.matching.vocabulary import Vocabulary
-from bot.ratelimit import TelegramRateLimiter
+from bot.ratelimit import MARGIN, PER_SECOND, WINDOW, SharedBudget, TelegramRateLimiter
 from bot.scheme import load_calendars
 from bot.services.account.service import Account
 from bot.services.deeplinks import Links
@@ -128,7 +128,7 @@ def build_application(
         # Sends within a strict budget per chat and overall; edits and button answers go
         # straight. On PostgreSQL the overall budget is shared with any other instance.
         builder = builder.rate_limiter(
-            TelegramRateLimiter(max_retries=RATE_LIMIT_RETRIES, shared=db.send_budget())
+            TelegramRateLimiter(max_retries=RATE_LIMIT_RETRIES, shared=shared_budget(db))
         )
     app = builder.build()
 
@@ -173,6 +173,12 @@ def build_application(
     )
     register_all(app)
     return app
+
+
+def shared_budget(db: Database) -> SharedBudget | None:
+    """Telegram's send budget shared through the database with other instances (the
+    limiter's own figures; None on SQLite, one instance's file)."""
+    return db.send_budget(slots=PER_SECOND, spacing=WINDOW + MARGIN)
 
 
 async def start_services(app: Application) -> None:

@@ -49,7 +49,15 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
-__all__ = ["SEND_METHODS", "SharedBudget", "TelegramRateLimiter", "retry_seconds"]
+__all__ = [
+    "MARGIN",
+    "PER_SECOND",
+    "SEND_METHODS",
+    "WINDOW",
+    "SharedBudget",
+    "TelegramRateLimiter",
+    "retry_seconds",
+]
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +93,9 @@ SEND_METHODS = frozenset(
         "forwardmessages",
     }
 )
+# Telegram's budget for a bot's new messages: PER_SECOND in any WINDOW seconds, kept with a
+# little MARGIN for the way from here to Telegram.
+PER_SECOND, WINDOW, MARGIN = 30, 1.0, 0.02
 _PRUNE_FROM = 4096  # chats remembered before idle ones are forgotten
 _GROUP_WINDOW = 60.0
 
@@ -95,9 +106,9 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
     def __init__(
         self,
         *,
-        per_second: int = 30,
-        window: float = 1.0,
-        margin: float = 0.02,
+        per_second: int = PER_SECOND,
+        window: float = WINDOW,
+        margin: float = MARGIN,
         chat_per_second: float = 1.0,
         chat_burst: int = 3,
         group_per_minute: int = 20,

@@ -28,10 +28,6 @@ from storage.send_budget import SharedSendBudget
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-# Telegram's budget for a bot's new messages: 30 in any second (a little margin on the
-# second, for the way from here to Telegram).
-SEND_SLOTS = 30
-SEND_SPACING = 1.02
 # The key of the PostgreSQL advisory lock that migrations run under ("cxbotmig" as a number):
 # workers starting together migrate one after the other, the later ones finding it done.
 MIGRATION_LOCK = int.from_bytes(b"cxbotmig", "big")
@@ -197,9 +193,7 @@ class Database:
         if busy:
             log.warning("the write-ahead log could not be emptied now (a reader was active)")
 
-    def send_budget(
-        self, *, slots: int = SEND_SLOTS, spacing: float = SEND_SPACING
-    ) -> SharedSendBudget | None:
+    def send_budget(self, *, slots: int, spacing: float) -> SharedSendBudget | None:
         """Telegram's send budget shared with the other instances on this database
         (PostgreSQL only: an SQLite file is one instance's)."""
         if self.engine.dialect.name != "postgresql":

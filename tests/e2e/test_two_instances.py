@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import RATE_LIMIT_RETRIES
+from bot.app import RATE_LIMIT_RETRIES, shared_budget
 from bot.clock import FixedClock
 from bot.context import services_of
 from bot.handlers.render import send_reply
@@ -42,7 +42,7 @@ async def pair(clock: FixedClock) -> AsyncIterator[tuple[BotDriver, BotDriver, T
     for _ in range(2):
         settings = make_settings(PG_URL)
         db = Database(PG_URL)  # the limiter's own pool, as each instance would have
-        limiter = TelegramRateLimiter(max_retries=RATE_LIMIT_RETRIES, shared=db.send_budget())
+        limiter = TelegramRateLimiter(max_retries=RATE_LIMIT_RETRIES, shared=shared_budget(db))
         driver = await BotDriver.start(
             settings, clock=clock, transport=telegram, rate_limit=limiter
         )
