@@ -43,6 +43,7 @@ from bot.services.partnerships.service import Partnerships
 from bot.services.reports.service import StaffReports
 from bot.services.review.service import Reviews
 from bot.services.search.service import Search
+from bot.services.search.staff import StaffSearch
 from bot.services.unit import Units
 from bot.services.workflows import Workflows
 from bot.updates import InboxQueue, PerChatUpdateProcessor, SlowDown
@@ -168,6 +169,7 @@ def build_application(
         reports=StaffReports(clock, access),
         events=events,
         search=search,
+        staff_search=StaffSearch(clock, vocabulary, matchmaking.population, access, links),
         workflows=Workflows(matchmaking, exchanges, reviews, events, account, search),
         links=links,
     )

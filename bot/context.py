@@ -23,6 +23,7 @@ from bot.services.partnerships.service import Partnerships
 from bot.services.reports.service import StaffReports
 from bot.services.review.service import Reviews
 from bot.services.search.service import Search
+from bot.services.search.staff import StaffSearch
 from bot.services.unit import Units
 from bot.services.workflows import Workflows
 from storage.db import Database
@@ -50,6 +51,7 @@ class Services:
     reports: StaffReports
     events: Events
     search: Search
+    staff_search: StaffSearch
     workflows: Workflows
     links: Links
 

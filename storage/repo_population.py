@@ -122,14 +122,14 @@ async def participant_rows(
         .outerjoin(MatchTerms, MatchTerms.user_id == Profile.user_id)
     )
     if user_ids is None:
-        raw = await _driver_rows(session, query.where(_ELIGIBLE))
+        raw = await driver_rows(session, query.where(_ELIGIBLE))
     else:
         query = query.where(Profile.user_id.in_(list(user_ids)))  # type: ignore[attr-defined]
         raw = list((await session.execute(query)).all())
     return parse_rows(raw) if parse else raw
 
 
-async def _driver_rows(session: AsyncSession, query: Any) -> list[Any]:
+async def driver_rows(session: AsyncSession, query: Any) -> list[Any]:
     """The rows of a constant query as the database driver builds them, in the session's
     transaction, without SQLAlchemy's row processing.
 

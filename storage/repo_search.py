@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Profile
+from storage.models import Profile, User
+from storage.repo_population import driver_rows
 
 _CHUNK = 5_000  # ids per statement (SQLite allows 32,766 parameters)
 
@@ -24,3 +26,44 @@ async def organisation_names(session: AsyncSession, *, user_ids: Collection[int]
         )
         names.update((user_id, name) for user_id, name in rows if name)
     return names
+
+
+class MemberRow(NamedTuple):
+    """A participant with a complete profile, as staff search lists them."""
+
+    user_id: int
+    partnership_id: int | None
+    review: str
+    change_waiting: bool  # an approved profile's change waits for validation
+    paused: bool
+    organisation: str
+    person: str  # the contact person's name
+
+
+async def members(
+    session: AsyncSession, *, partnership_ids: Collection[int] | None
+) -> list[MemberRow]:
+    """Every participant with a complete profile of these partnerships (None: of all, and
+    those without a partnership), whatever the state of their validation. Built by the
+    database driver (a super-admin's search reads the whole population)."""
+    query = (
+        select(
+            Profile.user_id,
+            Profile.partnership_id,
+            Profile.review,
+            Profile.pending_changes.is_not(None).label("change_waiting"),  # type: ignore[union-attr]
+            User.paused,
+            Profile.organisation,
+            Profile.name,
+        )
+        .select_from(Profile)
+        .join(User, User.id == Profile.user_id)
+        .where(Profile.completed_at.is_not(None))  # type: ignore[union-attr]
+    )
+    if partnership_ids is not None:
+        ids = sorted(set(partnership_ids))
+        query = query.where(Profile.partnership_id.in_(ids))  # type: ignore[union-attr]
+    return [
+        MemberRow(uid, pid, review, bool(change), bool(paused), org or "", person or "")
+        for uid, pid, review, change, paused, org, person in await driver_rows(session, query)
+    ]

@@ -46,6 +46,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 # Added to the menu of staff members' chats.
 STAFF_COMMANDS: tuple[tuple[str, str], ...] = (
     ("pending", N_("What waits for your validation")),
+    ("participants", N_("Search your participants")),
     ("newevent", N_("Create an event with its QR code")),
     ("broadcast", N_("Message the attendees of an event")),
     ("stats", N_("Figures of your partnership")),

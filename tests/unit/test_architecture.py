@@ -32,7 +32,22 @@ CORE = {"bot.clock", "bot.config", "bot.domain", "bot.geo", "bot.i18n", "bot.sch
 # What a feature may use of another feature.
 PUBLIC = {"access", "callbacks", "view"}
 # Prefixes of callback data; only the features' callbacks.py may spell them out.
-CALLBACK_PREFIXES = {"m", "sq", "x", "r", "q", "en", "ev", "es", "sv", "pn", "lang", "del", "prof"}
+CALLBACK_PREFIXES = {
+    "m",
+    "sq",
+    "ss",
+    "x",
+    "r",
+    "q",
+    "en",
+    "ev",
+    "es",
+    "sv",
+    "pn",
+    "lang",
+    "del",
+    "prof",
+}
 
 
 @dataclass(frozen=True)
@@ -291,6 +306,7 @@ def test_every_codec_prefix_is_known_to_the_rule() -> None:
         partnerships.PREFIX,
         review.PREFIX,
         search.PREFIX,
+        search.STAFF_PREFIX,
     }
     assert prefixes == CALLBACK_PREFIXES
 

@@ -12,6 +12,7 @@ from bot.services import deeplinks
 from bot.services.callbacks import MAX_BYTES, MAX_ID
 from bot.services.deeplinks import Links
 from bot.services.search import callbacks
+from bot.services.search.members import STATUSES
 
 versions = st.integers(min_value=0, max_value=MAX_ID)
 user_ids = st.integers(min_value=1, max_value=2**52 - 1)
@@ -107,3 +108,64 @@ def test_malformed_or_forged_data_parses_to_none(data: str | None) -> None:
 def test_a_button_that_would_not_parse_is_refused_when_built() -> None:
     with pytest.raises(ValueError):
         callbacks.change(1, callbacks.COUNTRY, "Germany")
+
+
+# Staff search (/participants): its own prefix, the state and partnership criteria, no map.
+staff_changes = st.one_of(
+    changes,
+    st.tuples(st.just(callbacks.MENU), st.sampled_from(callbacks.STAFF_MENUS)),
+    st.tuples(st.just(callbacks.ANY), st.sampled_from(callbacks.STAFF_MENUS)),
+    st.tuples(st.just(callbacks.STATUS), st.sampled_from(STATUSES)),
+    st.tuples(st.just(callbacks.PARTNERSHIP), st.integers(0, MAX_ID).map(str)),
+)
+
+
+@given(versions, staff_changes)
+def test_staff_change_round_trip_and_is_no_participant_button(
+    version: int, change: tuple[str, str]
+) -> None:
+    step, value = change
+    data = callbacks.staff_change(version, step, value)
+    assert len(data.encode()) <= MAX_BYTES
+    assert callbacks.parse_staff(data) == callbacks.Change(version, step, value)
+    assert callbacks.parse(data) is None  # a participant's handler never takes it
+
+
+@given(user_ids)
+def test_staff_open_round_trip(user_id: int) -> None:
+    links = Links(None, "key")
+    token = links.organisation(user_id)
+    data = callbacks.staff_open(token)
+    assert callbacks.parse_staff(data) == callbacks.Open(token)
+    assert callbacks.parse(data) is None
+
+
+@given(st.text(max_size=80))
+def test_anything_else_parses_to_none_or_a_valid_staff_press(data: str) -> None:
+    press = callbacks.parse_staff(data)
+    if press is not None:
+        if isinstance(press, callbacks.Open):
+            assert callbacks.staff_open(press.token) == data
+        else:
+            assert callbacks.staff_change(press.version, press.step, press.value) == data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "ss:1:map:1",  # staff lists have no map
+        "ss:1:st:maybe",
+        "ss:1:pn:x",
+        "ss:1:pn:-1",
+        "ss:1:mn:other",
+        "ss:i:AAAAAAAAAAA",  # a participant's Interested under the staff prefix
+        "ss:o:AAAAAAAAAA",
+        "sq:1:st:ok",  # participants have no state criterion
+        "sq:1:pn:1",
+        "sq:1:mn:st",
+        "sq:o:AAAAAAAAAAA",
+    ],
+)
+def test_staff_and_participant_buttons_stay_apart(data: str) -> None:
+    assert callbacks.parse(data) is None
+    assert callbacks.parse_staff(data) is None

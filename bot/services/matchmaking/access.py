@@ -1,8 +1,16 @@
 """What other features may ask of matchmaking: the running population index (who takes part
-in matching, validated and complete) and a participant's key in it."""
+in matching, validated and complete), a participant's key in it, and how a profile row
+becomes a participant with its terms (stored ones when still valid)."""
 
 from __future__ import annotations
 
-from bot.services.matchmaking.population import OFF_LOOP_FROM, Population, Snapshot, key
+from bot.services.matchmaking.population import (
+    OFF_LOOP_FROM,
+    Population,
+    Snapshot,
+    key,
+    participant,
+    stored_terms,
+)
 
-__all__ = ["OFF_LOOP_FROM", "Population", "Snapshot", "key"]
+__all__ = ["OFF_LOOP_FROM", "Population", "Snapshot", "key", "participant", "stored_terms"]

@@ -206,6 +206,7 @@ class Partnerships:
         lines = [
             _("For staff:"),
             _("/pending: what waits for your validation"),
+            _("/participants: find your participants by topic, name or criteria"),
             _("/newevent: create an event with its QR code and poster"),
             _("/event: your events with live figures"),
             _("/broadcast: a message to everyone at an event"),

@@ -22,9 +22,10 @@ the organisations for the fuzzy fallback.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Protocol
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -49,6 +50,8 @@ class Filters:
     ecosystem: str = ""
     language: str = ""
     soon: bool = False
+    status: str = ""  # staff only: a participant's state (``members.STATUSES``)
+    partnership: str = ""  # staff only: a partnership's id, "0" for none
 
     def without(self, field: str) -> Filters:
         """The same criteria with one of them set to any."""
@@ -56,7 +59,15 @@ class Filters:
 
     @property
     def any(self) -> bool:
-        return bool(self.role or self.country or self.ecosystem or self.language or self.soon)
+        return bool(
+            self.role
+            or self.country
+            or self.ecosystem
+            or self.language
+            or self.soon
+            or self.status
+            or self.partnership
+        )
 
 
 @dataclass(frozen=True)
@@ -148,35 +159,80 @@ def fuzzy_fit(
 ) -> np.ndarray:
     """Per candidate, the similarity (0..100) of ``text`` with its organisation's name or a
     part of what it offers; 0 below ``FUZZY_CUTOFF``."""
-    query = normalise(text)
-    if len(query) < 2 or cand.size == 0:
-        return np.zeros(cand.size, dtype=np.float32)
     people = [index.people[j] for j in cand.tolist()]
-    orgs = [normalise(names.get(p.key, "")) if p else "" for p in people]
-    offers = [normalise(p.offers) if p else "" for p in people]
-    by_name = cdist([query], orgs, scorer=fuzz.WRatio, dtype=np.float32)[0]
-    by_offer = cdist([query], offers, scorer=fuzz.partial_ratio, dtype=np.float32)[0]
+    orgs = [names.get(p.key, "") if p else "" for p in people]
+    offers = [p.offers if p else "" for p in people]
+    return fuzzy_similarity(text, orgs, offers)
+
+
+def fuzzy_similarity(text: str, names: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+    """Per item, the similarity (0..100) of ``text`` with its name (``WRatio``) or a part of
+    its text (``partial_ratio``, from 4 characters on); 0 below ``FUZZY_CUTOFF``."""
+    query = normalise(text)
+    if len(query) < 2 or not names:
+        return np.zeros(len(names), dtype=np.float32)
+    by_name = cdist([query], [normalise(n) for n in names], scorer=fuzz.WRatio, dtype=np.float32)
+    by_text = cdist(
+        [query], [normalise(t) for t in texts], scorer=fuzz.partial_ratio, dtype=np.float32
+    )
     if len(query) < 4:  # a short fragment is found in almost any long text
-        by_offer[:] = 0.0
-    best = np.maximum(by_name, by_offer)
+        by_text[:] = 0.0
+    best = np.maximum(by_name[0], by_text[0])
     best[best < FUZZY_CUTOFF] = 0.0
     return best
+
+
+def set_fit(
+    offers: Collection[str],
+    seeks: Collection[str],
+    concepts: Iterable[str],
+    weight: Callable[[str], float],
+    neighbours: Callable[[str], frozenset[str]],
+) -> float:
+    """How well one profile's concepts meet the query's: :func:`concept_fit` for a profile
+    outside the index (the same credits, the same weights)."""
+    total = 0.0
+    for concept in concepts:
+        close = neighbours(concept)
+        best = 0.0
+        if concept in offers:
+            best = 1.0
+        elif concept in seeks:
+            best = SEEK_SHARE
+        if any(c in offers for c in close):
+            best = max(best, RELATED_CREDIT)
+        elif any(c in seeks for c in close):
+            best = max(best, RELATED_CREDIT * SEEK_SHARE)
+        total += float(np.float32(weight(concept))) * best
+    return total
 
 
 def _why(
     index: MatchIndex, j: int, concepts: Iterable[str]
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
     offers, seeks = index.concepts.offers[j], index.concepts.seeks[j]
-    ordered = sorted(concepts, key=lambda c: (-index.weight(c), c))
+    return why(offers, seeks, concepts, index.weight, index.vocabulary.neighbours)
+
+
+def why(
+    offers: frozenset[str],
+    seeks: frozenset[str],
+    concepts: Iterable[str],
+    weight: Callable[[str], float],
+    neighbours: Callable[[str], frozenset[str]],
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The query's concepts a profile offers, those it seeks, and (query concept, offer)
+    for those it offers something close to; the rarest concepts first."""
+    ordered = sorted(concepts, key=lambda c: (-weight(c), c))
     offered = tuple(c for c in ordered if c in offers)
     sought = tuple(c for c in ordered if c in seeks and c not in offers)
     related = []
     for c in ordered:
         if c in offers or c in seeks:
             continue
-        close = index.vocabulary.neighbours(c) & offers
+        close = neighbours(c) & offers
         if close:
-            related.append((c, min(close, key=lambda o: (-index.weight(o), o))))
+            related.append((c, min(close, key=lambda o: (-weight(o), o))))
     return offered, sought, tuple(related)
 
 
@@ -210,7 +266,17 @@ def _meets(
     return not filters.soon or available_soon(me, peer, today)
 
 
-def available_soon(me: Participant | None, peer: Participant, today: date) -> bool:
+class Available(Protocol):
+    """Anyone with a window of availability (a participant, a partnership's member)."""
+
+    @property
+    def available_from(self) -> date | None: ...
+
+    @property
+    def available_to(self) -> date | None: ...
+
+
+def available_soon(me: Available | None, peer: Available, today: date) -> bool:
     """Both are available for at least ``MIN_SOON_WORKING_DAYS`` working days between
     tomorrow and ``SOON_DAYS`` days from today."""
     start, end = today + timedelta(days=1), today + timedelta(days=SOON_DAYS)

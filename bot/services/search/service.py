@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from bot import city_data
 from bot.clock import Clock
@@ -25,17 +24,18 @@ from bot.services.deeplinks import Links
 from bot.services.matchmaking.access import OFF_LOOP_FROM, Population, Snapshot, key
 from bot.services.matchmaking.view import NO_MATCH_TEXT, card_text
 from bot.services.partnerships.access import StaffAccess
-from bot.services.profile_text import InputError, clean_text
-from bot.services.search import callbacks, view
+from bot.services.profile_text import InputError
+from bot.services.search import callbacks, state, view
 from bot.services.search.access import QUERY, STATES
 from bot.services.search.ranking import Filters, Hit, choices, narrow, organisations, rank
+from bot.services.search.state import Saved
 from bot.services.ui import Article, Button, Document, Inline, Outcome, Reply, esc, stale_button
 from bot.services.unit import Unit
 from storage import repo, repo_search
 from storage.models import Proposal, Review, User
 from storage.models import ProposalSide as Side
 
-MAX_QUERY = 200  # characters of a query
+SAVED = "search"  # where the search shown is kept (``state_data``)
 INLINE_RESULTS = 10  # organisations listed in inline mode
 MAP_PINS = 30  # organisations on a search's map (the first, as numbered in the list)
 INLINE_START = "inline"  # the /start payload of inline mode's button (no kind: a plain start)
@@ -55,45 +55,6 @@ class Pressed:
 
     out: Outcome = field(default_factory=Outcome)
     interest: int | None = None
-
-
-@dataclass(frozen=True)
-class Saved:
-    """The search shown to a user (``state_data["search"]``)."""
-
-    version: int
-    query: str
-    filters: Filters
-    page: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        f = self.filters
-        return {
-            "v": self.version,
-            "q": self.query,
-            "role": f.role,
-            "country": f.country,
-            "ecosystem": f.ecosystem,
-            "language": f.language,
-            "soon": f.soon,
-            "page": self.page,
-        }
-
-    @classmethod
-    def from_json(cls, data: object) -> Saved | None:
-        if not isinstance(data, dict):
-            return None
-        try:
-            filters = Filters(
-                role=str(data.get("role") or ""),
-                country=str(data.get("country") or ""),
-                ecosystem=str(data.get("ecosystem") or ""),
-                language=str(data.get("language") or ""),
-                soon=bool(data.get("soon")),
-            )
-            return cls(int(data["v"]), str(data["q"]), filters, int(data.get("page") or 0))
-        except (KeyError, TypeError, ValueError):
-            return None
 
 
 @dataclass
@@ -135,7 +96,7 @@ class Search:
             dialog.ask(user, QUERY, {}, STATES)
             return Outcome().add(view.ask())
         try:
-            query = _clean(text)
+            query = state.clean(text)
         except InputError as problem:
             return Outcome().add(str(problem))
         if user.state in STATES:  # the words came with the command: nothing is asked now
@@ -148,7 +109,7 @@ class Search:
         if user is None or user.state != QUERY:
             return Outcome().add(view.ask())
         try:
-            query = _clean(text)
+            query = state.clean(text)
         except InputError as problem:
             return Outcome().add(str(problem) + "\n\n" + view.ask())
         dialog.resume(user)
@@ -218,7 +179,7 @@ class Search:
                 return Pressed(stale_button())
             return Pressed(interest=peer)
         user = await repo.get_user(unit.session, user_id=user_id)
-        saved = Saved.from_json(user.state_data.get("search")) if user else None
+        saved = state.load(user, SAVED) if user else None
         if user is None or saved is None or saved.version != press.version:
             return Pressed(
                 Outcome(
@@ -231,9 +192,9 @@ class Search:
             return Pressed(refusal)
         if press.step == callbacks.MAP:  # a picture of the results; the search stays
             return Pressed(Outcome(replies=[await self._map(pop, user_id, saved)]))
-        version = self._next_version(user, saved)
+        version = state.next_version(user, SAVED)
         if press.step == callbacks.MENU and press.value != callbacks.BACK:
-            self._save(user, Saved(version, saved.query, saved.filters, saved.page))
+            state.save(user, SAVED, Saved(version, saved.query, saved.filters, saved.page))
             hits = await self._hits(pop, user_id, saved.query)
             field_name, today = _FIELDS[press.value], self.clock.today()
             options = choices(pop.index, key(user_id), hits, saved.filters, field_name, today)
@@ -263,7 +224,7 @@ class Search:
             button = _("Register with cxbot to share profiles")
             return Outcome(inline=Inline(button=button, start=INLINE_START))
         try:
-            words = _clean(text)
+            words = state.clean(text)
         except InputError:
             return Outcome(inline=Inline(button=_("Open cxbot"), start=INLINE_START))
         pop = await self.population.current(unit)
@@ -327,7 +288,7 @@ class Search:
     # ----------------------------------------------------------------- results
 
     async def _first_page(self, pop: Snapshot, user: User, query: str) -> Outcome:
-        saved = Saved(self._next_version(user, None), query, Filters())
+        saved = Saved(state.next_version(user, SAVED), query, Filters())
         return Outcome(replies=[await self._page(pop, user, saved)])
 
     async def _page(self, pop: Snapshot, user: User, saved: Saved) -> Reply:
@@ -338,7 +299,7 @@ class Search:
         pages = view.page_count(len(found))
         page = min(max(saved.page, 0), pages - 1)
         saved = Saved(saved.version, saved.query, saved.filters, page)
-        self._save(user, saved)
+        state.save(user, SAVED, saved)
         shown = found[page * view.PER_PAGE : (page + 1) * view.PER_PAGE]
         index, me = pop.index, pop.index.position[key(user.id)]
         results = []
@@ -415,20 +376,6 @@ class Search:
                 out.add(key(other))
         return out
 
-    def _next_version(self, user: User, saved: Saved | None) -> int:
-        """A version no earlier results message of this user carries."""
-        if saved is None:
-            saved = Saved.from_json(user.state_data.get("search"))
-        return max(saved.version if saved else 0, user.state_version) + 1
-
-    def _save(self, user: User, saved: Saved) -> None:
-        user.state_data = {**user.state_data, "search": saved.to_json()}
-
 
 def _ended(p: Proposal) -> bool:
     return p.closed_at is not None and p.matched_at is None
-
-
-def _clean(text: str) -> str:
-    """The query as typed, without control characters; raises ``InputError``."""
-    return clean_text(text, limit=MAX_QUERY, single_line=True, min_letters=2)

@@ -3,7 +3,7 @@ cards, each with the line on why it fits the search), the criteria's buttons."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.domain import ECOSYSTEMS, ORG_TYPE_LABELS
@@ -185,60 +185,91 @@ def page_keyboard(
         nav.append(Button("▶️", callbacks.change(version, callbacks.PAGE, page + 1)))
     if nav:
         keyboard.append(nav)
-    role = _(ROLE_LABELS[filters.role]) if filters.role else _("Role")
-    country = country_name(filters.country) if filters.country else _("Country")
-    eco = _(ECOSYSTEMS[filters.ecosystem]) if filters.ecosystem in ECOSYSTEMS else _("Ecosystem")
-    lang = language_name(filters.language) if filters.language else _("Language")
-    soon = ("✅ " if filters.soon else "") + _("Within a month")
-    keyboard.append(
-        [
-            Button("🧭 " + role, callbacks.change(version, callbacks.MENU, callbacks.ROLE)),
-            Button("🌍 " + country, callbacks.change(version, callbacks.MENU, callbacks.COUNTRY)),
-        ]
-    )
-    keyboard.append(
-        [
-            Button("🏭 " + eco, callbacks.change(version, callbacks.MENU, callbacks.ECOSYSTEM)),
-            Button("💬 " + lang, callbacks.change(version, callbacks.MENU, callbacks.LANGUAGE)),
-        ]
-    )
-    last = [Button("📅 " + soon, callbacks.change(version, callbacks.SOON, int(not filters.soon)))]
+
+    def button(step: str, value: str) -> str:
+        return callbacks.change(version, step, value)
+
+    keyboard += criteria_rows(button, filters)
+    last = [soon_button(button, filters)]
     if total:
-        last.append(Button("🗺 " + _("Map"), callbacks.change(version, callbacks.MAP, 1)))
+        last.append(Button("🗺 " + _("Map"), button(callbacks.MAP, "1")))
     keyboard.append(last)
     return keyboard
 
 
+def criteria_rows(button: Callable[[str, str], str], filters: Filters) -> Keyboard:
+    """The buttons of the criteria participants and staff share, showing the chosen value;
+    ``button(step, value)`` makes a button's data."""
+    role = _(ROLE_LABELS[filters.role]) if filters.role else _("Role")
+    country = country_name(filters.country) if filters.country else _("Country")
+    eco = _(ECOSYSTEMS[filters.ecosystem]) if filters.ecosystem in ECOSYSTEMS else _("Ecosystem")
+    lang = language_name(filters.language) if filters.language else _("Language")
+    return [
+        [
+            Button("🧭 " + role, button(callbacks.MENU, callbacks.ROLE)),
+            Button("🌍 " + country, button(callbacks.MENU, callbacks.COUNTRY)),
+        ],
+        [
+            Button("🏭 " + eco, button(callbacks.MENU, callbacks.ECOSYSTEM)),
+            Button("💬 " + lang, button(callbacks.MENU, callbacks.LANGUAGE)),
+        ],
+    ]
+
+
+def soon_button(button: Callable[[str, str], str], filters: Filters) -> Button:
+    """ "Within a month", ticked when chosen; a press turns it over."""
+    soon = ("✅ " if filters.soon else "") + _("Within a month")
+    return Button("📅 " + soon, button(callbacks.SOON, str(int(not filters.soon))))
+
+
 def menu_keyboard(version: int, menu: str, options: Sequence[str], filters: Filters) -> Keyboard:
     """The options of one criterion (those that leave some result), "any" and back."""
-    buttons: list[Button] = []
+    labels, any_label, current = criterion_options(menu, options, filters)
+
+    def button(step: str, value: str) -> str:
+        return callbacks.change(version, step, value)
+
+    return options_keyboard(button, menu, labels, any_label, current)
+
+
+def criterion_options(
+    menu: str, options: Sequence[str], filters: Filters
+) -> tuple[dict[str, str], str, str]:
+    """The labels of a criterion's options, its "any" label and the value chosen now (the
+    criteria participants and staff share)."""
     if menu == callbacks.ROLE:
         labels = {v: _(label) for v, label in ROLE_LABELS.items() if v in options}
-        any_label = _("Any role")
-        current = filters.role
-    elif menu == callbacks.COUNTRY:
-        labels = {c: country_name(c) for c in options}
-        any_label = _("Any country")
-        current = filters.country
-    elif menu == callbacks.ECOSYSTEM:
+        return labels, _("Any role"), filters.role
+    if menu == callbacks.COUNTRY:
+        return {c: country_name(c) for c in options}, _("Any country"), filters.country
+    if menu == callbacks.ECOSYSTEM:
         labels = {e: _(ECOSYSTEMS[e]) for e in options if e in ECOSYSTEMS}
-        any_label = _("Any ecosystem")
-        current = filters.ecosystem
-    else:
-        labels = {c: language_name(c) for c in options}
-        any_label = _("Any language")
-        current = filters.language
+        return labels, _("Any ecosystem"), filters.ecosystem
+    return {c: language_name(c) for c in options}, _("Any language"), filters.language
+
+
+def options_keyboard(
+    button: Callable[[str, str], str],
+    menu: str,
+    labels: dict[str, str],
+    any_label: str,
+    current: str,
+) -> Keyboard:
+    """A criterion's options (the first ``MAX_OPTIONS``; in the reader's alphabetical order
+    but for roles), the chosen one ticked, then "any" and back; ``button(step, value)``
+    makes a button's data."""
     ordered = list(labels)[:MAX_OPTIONS]
     if menu != callbacks.ROLE:
         ordered.sort(key=lambda v: sort_key(labels[v]))
-    for value in ordered:
-        mark = "✅ " if value == current else ""
-        buttons.append(Button(mark + labels[value], callbacks.change(version, menu, value)))
+    buttons = [
+        Button(("✅ " if value == current else "") + labels[value], button(menu, value))
+        for value in ordered
+    ]
     keyboard = rows(buttons, 2)
     keyboard.append(
         [
-            Button(any_label, callbacks.change(version, callbacks.ANY, menu)),
-            Button("◀️ " + _("Back"), callbacks.change(version, callbacks.MENU, callbacks.BACK)),
+            Button(any_label, button(callbacks.ANY, menu)),
+            Button("◀️ " + _("Back"), button(callbacks.MENU, callbacks.BACK)),
         ]
     )
     return keyboard

@@ -1,0 +1,268 @@
+"""``/participants``: staff search their partnership's participants by the criteria of
+``/search`` and their own words (English or German, read with the matching's vocabulary).
+
+Staff see the participants of the partnerships they work for, super-admins everyone's, each
+with a complete profile whatever its validation (validated, waiting, rejected, paused), with
+the contact details staff hold anyway. Validated profiles are read from the running
+population index (their concepts are there already); the others, few by nature, from the
+database, their concepts read as the index would. The search shown is kept in the staff
+member's ``state_data`` under ``staff_search``, apart from a search of their own as a
+participant, with a version every button carries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from bot.clock import Clock
+from bot.i18n import _
+from bot.matching.engine import MatchIndex, Participant, Terms, extract_terms
+from bot.matching.vocabulary import Vocabulary
+from bot.services.deeplinks import Links
+from bot.services.matchmaking.access import (
+    OFF_LOOP_FROM,
+    Population,
+    key,
+    participant,
+    stored_terms,
+)
+from bot.services.partnerships.access import Scope, StaffAccess
+from bot.services.profile_text import InputError
+from bot.services.search import callbacks, members, staff_view, state
+from bot.services.search.members import Member
+from bot.services.search.ranking import Filters, Hit
+from bot.services.search.state import Saved
+from bot.services.ui import Outcome, Reply, stale_button
+from bot.services.unit import Unit
+from storage import repo, repo_population, repo_search
+from storage.models import Review, User
+from storage.repo_population import Row
+from storage.repo_search import MemberRow
+
+SAVED = "staff_search"  # where the search shown is kept (``state_data``)
+INLINE = 32  # fewer texts than this to read are read on the loop
+# The criteria as kept in ``state_data`` and in the callback data's steps.
+_FIELDS = {
+    callbacks.ROLE: "role",
+    callbacks.COUNTRY: "country",
+    callbacks.ECOSYSTEM: "ecosystem",
+    callbacks.LANGUAGE: "language",
+    callbacks.STATUS: "status",
+    callbacks.PARTNERSHIP: "partnership",
+}
+
+
+class StaffSearch:
+    """Staff's search over the participants of their partnerships."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        vocabulary: Vocabulary,
+        population: Population,
+        access: StaffAccess,
+        links: Links,
+    ) -> None:
+        self.clock = clock
+        self.vocabulary = vocabulary
+        self.population = population
+        self.access = access
+        self.links = links
+
+    async def instead_of_search(self, unit: Unit, user_id: int) -> bool:
+        """Staff without a complete profile of their own: ``/search`` is this search."""
+        if not await self.access.is_staff(unit, user_id):
+            return False
+        _user, profile = await repo.get_user_and_profile(unit.session, user_id=user_id)
+        return profile is None or profile.completed_at is None
+
+    async def command(self, unit: Unit, user_id: int, text: str) -> Outcome:
+        """``/participants [words]``: the first page (everyone by organisation without words)."""
+        scope = await self.access.scope(unit, user_id)
+        if not scope.is_staff:
+            return StaffAccess.refuse_command(user_id, "participants")
+        query = ""
+        if text.strip():
+            try:
+                query = state.clean(text)
+            except InputError as problem:
+                return Outcome().add(str(problem) + "\n\n" + _(staff_view.ADD_WORDS))
+        user = await repo.get_or_add_user(unit.session, user_id=user_id)
+        saved = Saved(state.next_version(user, SAVED), query, Filters())
+        return Outcome(replies=[await self._page(unit, user, scope, saved)])
+
+    async def on_button(self, unit: Unit, user_id: int, data: str | None) -> Outcome:
+        """A participant's whole profile, a page, a criterion's menu or option."""
+        press = callbacks.parse_staff(data)
+        if press is None:
+            return stale_button()
+        scope = await self.access.scope(unit, user_id)
+        if not scope.is_staff:
+            return StaffAccess.refuse(user_id, "participants", data)
+        if isinstance(press, callbacks.Open):
+            return await self._open(unit, user_id, scope, press.token)
+        user = await repo.get_user(unit.session, user_id=user_id)
+        saved = state.load(user, SAVED) if user else None
+        if user is None or saved is None or saved.version != press.version:
+            return Outcome(
+                toast=_("This list is not current any more. Send /participants to search again.")
+            )
+        version = state.next_version(user, SAVED)
+        if press.step == callbacks.MENU and press.value != callbacks.BACK:
+            state.save(user, SAVED, Saved(version, saved.query, saved.filters, saved.page))
+            found, hits = await self._search(unit, scope, saved.query)
+            field_name, today = _FIELDS[press.value], self.clock.today()
+            options = members.choices(found, hits, saved.filters, field_name, today)
+            names = await self._partnerships(unit, scope)
+            keyboard = staff_view.menu_keyboard(version, press.value, options, saved.filters, names)
+            return Outcome(replies=[Reply(keyboard=keyboard, edit=True, markup_only=True)])
+        filters, page = saved.filters, saved.page
+        if press.step == callbacks.PAGE:
+            page = int(press.value)
+        elif press.step == callbacks.SOON:
+            filters, page = replace(filters, soon=press.value == "1"), 0
+        elif press.step == callbacks.ANY:
+            filters, page = filters.without(_FIELDS[press.value]), 0
+        elif press.step == callbacks.PARTNERSHIP:
+            filters, page = replace(filters, partnership=str(int(press.value))), 0
+        elif press.step in _FIELDS:
+            filters, page = replace(filters, **{_FIELDS[press.step]: press.value}), 0
+        reply = await self._page(unit, user, scope, Saved(version, saved.query, filters, page))
+        reply.edit = True
+        return Outcome(replies=[reply])
+
+    # ----------------------------------------------------------------- results
+
+    async def _page(self, unit: Unit, user: User, scope: Scope, saved: Saved) -> Reply:
+        """Run the search, keep it as the staff member's current one, show the page asked
+        for (the last one when fewer participants remain)."""
+        found, hits = await self._search(unit, scope, saved.query)
+        shown_hits = members.narrow(found, hits, saved.filters, self.clock.today())
+        pages = staff_view.page_count(len(shown_hits))
+        page = min(max(saved.page, 0), pages - 1)
+        saved = Saved(saved.version, saved.query, saved.filters, page)
+        state.save(user, SAVED, saved)
+        per = staff_view.PER_PAGE
+        results = []
+        for number, hit in enumerate(
+            shown_hits[page * per : (page + 1) * per], start=page * per + 1
+        ):
+            other, profile = await repo.get_user_and_profile(unit.session, user_id=int(hit.key))
+            if other is None or profile is None:
+                continue
+            token = self.links.organisation(other.id)
+            results.append(staff_view.Result(number, token, other, profile, found[hit.key], hit))
+        names = await self._partnerships(unit, scope)
+        text = staff_view.page_text(
+            saved.query, saved.filters, results, len(shown_hits), page, self.vocabulary, names
+        )
+        keyboard = staff_view.page_keyboard(
+            saved.version, saved.filters, results, len(shown_hits), page, names
+        )
+        return Reply(text, keyboard)
+
+    async def _open(self, unit: Unit, user_id: int, scope: Scope, token: str) -> Outcome:
+        """A participant's whole profile, for staff of their partnership."""
+        other = self.links.organisation_id(token)
+        if other is None:
+            return stale_button()
+        user, profile = await repo.get_user_and_profile(unit.session, user_id=other)
+        if (
+            user is None
+            or profile is None
+            or profile.completed_at is None
+            or not (scope.admin or scope.covers(profile.partnership_id))
+        ):
+            return Outcome(toast=_("This profile is not available now."), alert=True)
+        status = members.status_of(
+            approved=profile.review == Review.APPROVED,
+            rejected=profile.review == Review.REJECTED,
+            change_waiting=profile.pending_changes is not None,
+            paused=user.paused,
+        )
+        names = await self._partnerships(unit, scope)
+        return Outcome().add(staff_view.whole_profile(user, profile, status, names))
+
+    async def _search(
+        self, unit: Unit, scope: Scope, query: str
+    ) -> tuple[dict[str, Member], list[Hit]]:
+        """The members in scope by key, and those that fit the query in order."""
+        pop = await self.population.current(unit)
+        ids = None if scope.admin else scope.ids
+        rows = await repo_search.members(unit.session, partnership_ids=ids)
+        outside = [r.user_id for r in rows if key(r.user_id) not in pop.index]
+        full = await repo_population.participant_rows(unit.session, user_ids=outside)
+        concepts = tuple(self.vocabulary.extract(query)) if query else ()
+        if len(rows) < OFF_LOOP_FROM and len(full) < INLINE:
+            return self._find(pop.index, rows, full, concepts, query)
+        async with pop.lock:  # many to read or rank: in a thread, the index held still
+            return await asyncio.to_thread(self._find, pop.index, rows, full, concepts, query)
+
+    def _find(
+        self,
+        index: MatchIndex,
+        rows: list[MemberRow],
+        full: list[Row],
+        concepts: tuple[str, ...],
+        query: str,
+    ) -> tuple[dict[str, Member], list[Hit]]:
+        """Build the members and rank them (pure CPU)."""
+        outside = {r.user_id: r for r in full}
+        missing = [r for r in full if stored_terms(self.vocabulary, r) is None]
+        computed = dict(
+            zip(
+                (r.user_id for r in missing),
+                extract_terms(self.vocabulary, [participant(r, False) for r in missing]),
+                strict=True,
+            )
+        )
+        found: dict[str, Member] = {}
+        for row in rows:
+            slot = index.position.get(key(row.user_id))
+            person = index.people[slot] if slot is not None else None
+            if person is not None and slot is not None:
+                terms = Terms(index.concepts.offers[slot], index.concepts.seeks[slot])
+            elif row.user_id in outside:
+                r = outside[row.user_id]
+                person = participant(r, False)
+                terms = computed.get(r.user_id) or stored_terms(self.vocabulary, r) or Terms()
+            else:
+                continue  # erased meanwhile
+            found[key(row.user_id)] = _member(row, person, terms)
+        hits = members.find(
+            list(found.values()), concepts, query, index.weight, self.vocabulary.neighbours
+        )
+        return found, hits
+
+    async def _partnerships(self, unit: Unit, scope: Scope) -> dict[int, str]:
+        """The names of the partnerships in scope (all for a super-admin), by id."""
+        every = await self.access.partnerships(unit)
+        return {
+            p.id: p.name for p in every if p.id is not None and (scope.admin or p.id in scope.ids)
+        }
+
+
+def _member(row: MemberRow, person: Participant, terms: Terms) -> Member:
+    status = members.status_of(
+        approved=row.review == Review.APPROVED,
+        rejected=row.review == Review.REJECTED,
+        change_waiting=row.change_waiting,
+        paused=row.paused,
+    )
+    return Member(
+        key=key(row.user_id),
+        partnership=str(row.partnership_id or members.NO_PARTNERSHIP),
+        status=status,
+        role=person.role,
+        country=person.country,
+        ecosystems=person.ecosystems,
+        languages=person.languages,
+        available_from=person.available_from,
+        available_to=person.available_to,
+        offers=terms.offers,
+        seeks=terms.seeks,
+        organisation=row.organisation,
+        person=row.person,
+        text=person.offers,
+    )
