@@ -113,6 +113,8 @@ NOW = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 STAMP = "2026-11-01 10:00:00.000000"  # as SQLAlchemy writes a DATETIME on SQLite
 USER_BASE = 10_000_000
 NEW_BASE = 20_000_000
+ADMIN_ID = 30_000_000  # a super-admin: staff search over the whole population
+STAFF_QUERIES = ("", "hydrogen", "Wasserstoff und Brennstoffzellen", "Cluster Organisation 004242")
 REGISTRATIONS = 20
 QUERIES = 50
 WATCH_INTERVAL = 0.005
@@ -372,11 +374,32 @@ class Bot:
         from tests.helpers import make_settings
 
         t = time.perf_counter()
-        self.driver = await BotDriver.start(make_settings(url_of(self.db)), clock=FixedClock(NOW))
+        settings = make_settings(url_of(self.db), admin_ids=[ADMIN_ID])
+        self.driver = await BotDriver.start(settings, clock=FixedClock(NOW))
         elapsed = time.perf_counter() - t
         meet = self.driver.transport.meet
-        for uid in self.ids:  # they all talked to the bot before: it may write to them
+        for uid in (*self.ids, ADMIN_ID):  # they all talked to the bot before
             meet(uid)
+        return elapsed
+
+    async def participants(self, words: str) -> float:
+        """Time a super-admin's ``/participants words`` (staff search of everyone)."""
+        from bot.transport.updates import FakeUser
+
+        driver = self.driver
+        text = f"/participants {words}".strip()
+        update = driver.updates.text(FakeUser(id=ADMIN_ID, first_name="Admin"), text)
+        before = len(driver.transport.calls)
+        t = time.perf_counter()
+        await driver.app.process_update(update)
+        elapsed = time.perf_counter() - t
+        replies = [
+            c
+            for c in driver.transport.calls[before:]
+            if c.method == "sendMessage" and c.params.get("chat_id") == ADMIN_ID and not c.error
+        ]
+        if not replies or "participant" not in replies[-1].params.get("text", ""):
+            self.problems.append(f"/participants {words!r} got no list")
         return elapsed
 
     async def stop(self) -> None:
@@ -613,6 +636,14 @@ async def warm(size: int, db: Path) -> dict[str, Any]:
     out["matches_cards"] = cards
     progress(f"{size}: /matches median {out['matches_ms']['median']:.1f} ms")
 
+    # e. A super-admin searches everyone's participants (/participants), with and without
+    # words: every profile is read, ranked and sorted by organisation.
+    await watch.enter("staff search")
+    staff = [await bot.participants(words) for words in STAFF_QUERIES]
+    await watch.enter("idle")
+    out["staff_search_ms"] = stats(staff)
+    progress(f"{size}: staff search median {out['staff_search_ms']['median']:.0f} ms")
+
     out.update(rss_mb())  # f. while the bot still runs
     await bot.stop()
     await watch.stop()
@@ -728,6 +759,12 @@ def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         "ms",
     )
     add(
+        f"longest loop stall {at} during a super-admin's staff search of everyone",
+        _stall(big, ("staff search",)),
+        TARGET_STALL_MS,
+        "ms",
+    )
+    add(
         f"/matches p95 {at}",
         big["warm"]["matches_ms"]["p95"],
         TARGET_MATCHES_P95_MS,
@@ -811,6 +848,12 @@ def print_table(r: dict[str, Any]) -> None:
             "e. loop stall",
             f"registrations: {stall(stall_w, 'registration')}; /matches: "
             f"{stall(stall_w, '/matches')}",
+        ),
+        (
+            "   staff search (4)",
+            f"a super-admin's /participants over everyone: "
+            f"{_ms(w['staff_search_ms'], 'median', 'max')} "
+            f"({stall(stall_w, 'staff search')})",
         ),
         (
             "f. RSS",

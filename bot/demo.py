@@ -385,7 +385,14 @@ def personas(clock: FixedClock, settings: Settings | None = None) -> Script:
         (anna, [press("Joint project")]),
         (rita, [press("We are in contact")]),
         Heading("For the partnership staff"),
-        (SARA, [press("History", "the audit trail of the exchange"), say("/stats")]),
+        (
+            SARA,
+            [
+                press("History", "the audit trail of the exchange"),
+                say("/stats"),
+                say("/participants Textilrecycling", "her participants by topic, with their state"),
+            ],
+        ),
         *event_script(),
     ]
 

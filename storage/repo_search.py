@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Profile, User
+from storage.models import Profile, Review, User
 from storage.repo_population import driver_rows
 
 _CHUNK = 5_000  # ids per statement (SQLite allows 32,766 parameters)
@@ -41,11 +41,12 @@ class MemberRow(NamedTuple):
 
 
 async def members(
-    session: AsyncSession, *, partnership_ids: Collection[int] | None
-) -> list[MemberRow]:
+    session: AsyncSession, *, partnership_ids: Collection[int] | None, parse: bool = True
+) -> list[Any]:
     """Every participant with a complete profile of these partnerships (None: of all, and
     those without a partnership), whatever the state of their validation. Built by the
-    database driver (a super-admin's search reads the whole population)."""
+    database driver (a super-admin's search reads the whole population); ``parse=False``
+    leaves the rows raw for ``parse_members``, which may run off the event loop."""
     query = (
         select(
             Profile.user_id,
@@ -63,7 +64,28 @@ async def members(
     if partnership_ids is not None:
         ids = sorted(set(partnership_ids))
         query = query.where(Profile.partnership_id.in_(ids))  # type: ignore[union-attr]
+    raw = await driver_rows(session, query)
+    return parse_members(raw) if parse else raw
+
+
+def parse_members(raw: list[Any]) -> list[MemberRow]:
+    """Rows of ``members(..., parse=False)``, decoded (pure CPU)."""
     return [
         MemberRow(uid, pid, review, bool(change), bool(paused), org or "", person or "")
-        for uid, pid, review, change, paused, org, person in await driver_rows(session, query)
+        for uid, pid, review, change, paused, org, person in raw
     ]
+
+
+async def unsettled_ids(
+    session: AsyncSession, *, partnership_ids: Collection[int] | None
+) -> list[int]:
+    """Participants of these partnerships (None: of all) with a complete profile that is not
+    validated: waiting for validation or rejected (not in the matching population)."""
+    query = select(Profile.user_id).where(
+        Profile.completed_at.is_not(None),  # type: ignore[union-attr]
+        Profile.review != Review.APPROVED,
+    )
+    if partnership_ids is not None:
+        ids = sorted(set(partnership_ids))
+        query = query.where(Profile.partnership_id.in_(ids))  # type: ignore[union-attr]
+    return list((await session.execute(query)).scalars())

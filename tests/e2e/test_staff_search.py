@@ -6,6 +6,7 @@ whom."""
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 
@@ -235,3 +236,24 @@ async def set_profile(bot: BotDriver, user_id: int, **values: object) -> None:
         for name, value in values.items():
             setattr(profile, name, value)
         await session.commit()
+
+
+async def test_a_large_scope_gives_the_same_list_from_a_worker_thread(
+    bot: BotDriver, anna: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services.search import staff
+
+    await scenario(bot, anna)
+    inline = plain((await bot.send(SABINE, "/participants recycled fibres")).last)
+    threads: list[str] = []
+    find_many = staff.StaffSearch._find_many
+
+    def spy(self: staff.StaffSearch, *work: object) -> staff.Found:
+        threads.append(threading.current_thread().name)
+        return find_many(self, *work)
+
+    monkeypatch.setattr(staff, "OFF_LOOP_MEMBERS", 0)
+    monkeypatch.setattr(staff.StaffSearch, "_find_many", spy)
+    threaded = plain((await bot.send(SABINE, "/participants recycled fibres")).last)
+    assert threads and threads[0] != threading.main_thread().name
+    assert threaded == inline and "4 participants, the best fit first." in threaded

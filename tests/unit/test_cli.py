@@ -99,6 +99,7 @@ def test_python_m_bot_and_demo_run(tmp_path) -> None:
     assert "starts in 14 days" in result.stdout and "Did it take place?" in result.stdout
     assert "closing report approved" in result.stdout and "What came of it?" in result.stdout
     assert "History of exchange #1" in result.stdout
+    assert "👥 Your participants: Textilrecycling" in result.stdout  # staff search
     assert "not valid any more" not in result.stdout
     assert "Demo finished" in result.stdout
 

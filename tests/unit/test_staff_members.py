@@ -12,7 +12,7 @@ import pytest
 from bot.matching.engine import MatchIndex, Participant, extract_terms
 from bot.matching.vocabulary import Vocabulary
 from bot.services.search import members
-from bot.services.search.members import Member, choices, find, narrow, status_of
+from bot.services.search.members import Member, choices, find, narrow, page, status_of
 from bot.services.search.ranking import HOSTS, VISITORS, Filters, concept_fit
 
 TODAY = date(2026, 11, 21)
@@ -66,6 +66,13 @@ def by_key(group: list[Member]) -> dict[str, Member]:
     return {m.key: m for m in group}
 
 
+def ordered(group: list[Member], vocabulary: Vocabulary, words: str) -> list:  # type: ignore[type-arg]
+    """Every hit of ``words``, in the order pages show them."""
+    concepts = tuple(vocabulary.extract(words)) if words else ()
+    hits = find(group, concepts, words, lambda c: 1.0, vocabulary.neighbours)
+    return page(hits, by_key(group), 0, len(hits), concepts, lambda c: 1.0, vocabulary.neighbours)
+
+
 def test_the_fit_is_the_indexs_fit(vocabulary: Vocabulary, group: list[Member]) -> None:
     """The same credits and weights as /search's vectorised fit, slot by slot."""
     people = [
@@ -85,8 +92,7 @@ def test_the_fit_is_the_indexs_fit(vocabulary: Vocabulary, group: list[Member]) 
 
 
 def test_offered_before_sought_before_related(vocabulary: Vocabulary, group: list[Member]) -> None:
-    concepts = tuple(vocabulary.extract("Wasserstoff"))
-    hits = find(group, concepts, "Wasserstoff", lambda c: 1.0, vocabulary.neighbours)
+    hits = ordered(group, vocabulary, "Wasserstoff")
     assert [h.key for h in hits] == ["1", "2", "3"]
     assert hits[0].offered == ("hydrogen",) and hits[1].sought == ("hydrogen",)
     assert hits[2].related == (("hydrogen", "fuel-cells"),)
@@ -95,9 +101,13 @@ def test_offered_before_sought_before_related(vocabulary: Vocabulary, group: lis
 def test_without_words_everyone_in_the_readers_order(
     vocabulary: Vocabulary, group: list[Member]
 ) -> None:
-    hits = find(group, (), "", lambda c: 1.0, vocabulary.neighbours)
+    hits = ordered(group, vocabulary, "")
     # Ä sorts as A, lower case as upper case.
     assert [h.key for h in hits] == ["5", "2", "3", "1", "4"]
+    # A page is the same slice of that order, however many come before it.
+    found = find(group, (), "", lambda c: 1.0, vocabulary.neighbours)
+    second = page(found, by_key(group), 2, 2, (), lambda c: 1.0, vocabulary.neighbours)
+    assert [h.key for h in second] == ["3", "1"]
 
 
 def test_a_contact_persons_name_or_an_organisation_is_found_fuzzily(
