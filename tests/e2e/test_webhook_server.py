@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import socket
 from collections.abc import AsyncIterator, Callable
 
@@ -205,24 +206,28 @@ def free_port() -> int:
 async def test_serve_runs_the_bot_behind_the_webhook_and_stops(
     sqlite_url: str, clock, anna: FakeUser
 ) -> None:
-    transport = OfflineRequest()
-    app = build_application(make_settings(sqlite_url), transport, clock=clock)
-    port, stop = free_port(), asyncio.Event()
-    serving = asyncio.ensure_future(
-        webhook.serve(
-            app,
-            url="https://bot.example.org/tg",
-            listen="127.0.0.1",
-            port=port,
-            path="tg",
-            secret=SECRET,
-            max_body=MAX_BODY,
-            allowed_updates=("message", "callback_query"),
-            stop=stop,
+    for _attempt in range(5):  # the free port may be taken before the server binds it
+        transport = OfflineRequest()
+        app = build_application(make_settings(sqlite_url), transport, clock=clock)
+        port, stop = free_port(), asyncio.Event()
+        serving = asyncio.ensure_future(
+            webhook.serve(
+                app,
+                url="https://bot.example.org/tg",
+                listen="127.0.0.1",
+                port=port,
+                path="tg",
+                secret=SECRET,
+                max_body=MAX_BODY,
+                allowed_updates=("message", "callback_query"),
+                stop=stop,
+            )
         )
-    )
+        await until(lambda app=app, serving=serving: app.running or serving.done())
+        taken = serving.done() and isinstance(serving.exception(), OSError)
+        if not taken or getattr(serving.exception(), "errno", None) != errno.EADDRINUSE:
+            break
     try:
-        await until(lambda: app.running or serving.done())
         assert not serving.done(), serving.exception()
         [registered] = [c for c in transport.calls if c.method == "setWebhook"]
         assert registered.params["url"] == "https://bot.example.org/tg"
