@@ -134,6 +134,8 @@ _NO_FUZZY = frozenset(
         "sorts",
         "spots",
         "strahl",
+        "transformation",
+        "transformationen",
         "waving",
         "werfen",
         "werten",

@@ -1,0 +1,152 @@
+"""Industry concepts added from real cluster, company and event texts (manufacturing,
+materials, electronics, photonics, energy, mobility, construction and environment)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.matching.vocabulary import Vocabulary
+
+
+@pytest.fixture(scope="module")
+def vocab() -> Vocabulary:
+    return Vocabulary.load()
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("Lohnhärtereien als Spezialbetriebe der Zulieferindustrie", "heat-treatment"),
+        ("das Thema Wärmebehandlung von Stahl", "heat-treatment"),
+        ("Laserhärten oder Nitrieren der Randschicht", "heat-treatment"),
+        ("we offer case hardening and nitriding of gears", "heat-treatment"),
+        ("sintered magnets and other powder metallurgy parts", "powder-metallurgy"),
+        ("die Pulvermetallurgie für Sinterteile im Automobil", "powder-metallurgy"),
+        ("metal injection molding of small parts", "powder-metallurgy"),
+        ("Montagelinien der Automobilindustrie", "assembly-technology"),
+        ("automated assembly of small components", "assembly-technology"),
+        ("alle für den Schaltschrankbau notwendigen Bereiche", "control-cabinets-switchgear"),
+        ("Hermos Schaltanlagenbau GmbH in Mistelgau", "control-cabinets-switchgear"),
+        ("über Wärmetauscher zur Wärmeversorgung", "heat-exchangers"),
+        ("plate heat exchangers for industrial plants", "heat-exchangers"),
+        ("VDMA Compressors, Compressed Air and Vacuum Technology", "vacuum-technology"),
+        ("CREAVAC Creative Vakuumbeschichtung GmbH", "vacuum-technology"),
+        ("key supporting technologies such as plasma technology", "plasma-technology"),
+        ("Plasmaprozesse und High-Tech-Materialien im Fokus", "plasma-technology"),
+        ("eine Interessenvertretung der Branche Reinraumtechnik", "cleanroom-technology"),
+        ("cleanroom facilities for chip production", "cleanroom-technology"),
+        ("die Compoundierung zur Modifikation von Polyolefin-Werkstoffen", "plastics-compounding"),
+        ("Standorte für die Produktion von Compounds und Masterbatches", "plastics-compounding"),
+        ("insbesondere die Leichtmetallgießer und Metallverarbeiter", "light-metals"),
+        ("machining of titanium alloys for aircraft", "light-metals"),
+        ("Know-how zur Aufbau- und Verbindungstechnik", "electronic-packaging"),
+        ("low cost fabrication and advanced packaging of systems", "electronic-packaging"),
+        ("Fraunhofer-Institut FEP für Organische Elektronik", "printed-electronics"),
+        ("printed electronics on plastic films", "printed-electronics"),
+        ("Mikrowellentechnik (Hochfrequenztechnik), Optik, Nanoelektronik", "rf-microwave"),
+        ("antenna design and RF engineering services", "rf-microwave"),
+        ("Radartechnik für Fahrzeuge", "radar-lidar"),
+        ("Lidar firm Luminar Technologies", "radar-lidar"),
+        ("the wire harness set of a modern automobile", "cables-wiring-harnesses"),
+        ("die Ader- und Kabelkonfektion und die Beschriftung", "cables-wiring-harnesses"),
+        ("Steckverbinder für die Industrie", "cables-wiring-harnesses"),
+        ("weitere Felder sind die Fahrzeugelektronik", "automotive-electronics"),
+        ("automotive electronics suppliers", "automotive-electronics"),
+        ("Kabel, Starkstrom-Kondensatoren, Transformatoren", "transformers-substations"),
+        ("Netzanschluss an das Umspannwerk", "transformers-substations"),
+        ("time-stretch spectroscopy", "spectroscopy"),
+        ("Spektroskopie und Spektrometer für die Prozesskontrolle", "spectroscopy"),
+        ("European Silicon Photonics Cluster", "integrated-photonics"),
+        ("photonic integrated circuits for datacom", "integrated-photonics"),
+        ("Förderung der Kraft-Wärme-Kopplung in der Galvanotechnik", "cogeneration"),
+        ("Blockheizkraftwerk, Biogas, Nahwärme", "cogeneration"),
+        ("combined heat and power in European industries", "cogeneration"),
+        ("Carnot battery combining electricity and thermal storage", "thermal-energy-storage"),
+        ("das Projekt einer Hochtemperaturspeicherung", "thermal-energy-storage"),
+        ("Industriekraftwerke versorgen Betriebe mit Prozesswärme", "process-heat"),
+        ("decarbonising industrial process heat", "process-heat"),
+        ("carbon-neutral e-fuels and e-chemicals", "e-fuels"),
+        ("synthetische Kraftstoffe aus grünem Wasserstoff", "e-fuels"),
+        ("sustainable aviation fuel (SAF) initiatives", "sustainable-aviation-fuels"),
+        ("nachhaltige Flugkraftstoffe für die Luftfahrt", "sustainable-aviation-fuels"),
+        ("reduce emissions in oil and gas", "oil-gas"),
+        ("die Preise für Strom und Erdgas", "oil-gas"),
+        ("track and signalling manufacturers", "railway-signalling"),
+        ("ETCS onboard units for locomotives", "railway-signalling"),
+        ("Open Integrated Modular Avionic (IMA)", "avionics"),
+        ("Avionik für kleine Flugzeuge", "avionics"),
+        ("innovation in UK cabin interiors", "aircraft-interiors"),
+        ("Kabinenausstattung für Flugzeuge", "aircraft-interiors"),
+        ("aero engines maintenance and repair", "aero-engines"),
+        ("Teile für Flugzeugtriebwerke", "aero-engines"),
+        ("moderne Fahrzeugflotten und IT", "fleet-management"),
+        ("fleet management for delivery vans", "fleet-management"),
+        ("Kurier-, Express- und Paketdienste", "parcel-courier-services"),
+        ("Nürnberger Mikro-Depot-Konzept in der KEP-Branche", "parcel-courier-services"),
+        ("last-mile parcel delivery by cargo bike", "parcel-courier-services"),
+        ("Ing.-Tiefbau, Brückenbauelemente, Straßenbau", "road-bridge-construction"),
+        ("bridge construction and road infrastructure", "road-bridge-construction"),
+        ("Tunnelbau und Spezialtiefbau", "tunnelling"),
+        ("tunnel boring machines", "tunnelling"),
+        ("durch seine innovative Fassade und Konstruktion", "facades-building-envelope"),
+        ("facade engineering and curtain walls", "facades-building-envelope"),
+        ("Phosphor-Recycling aus Klärschlamm", "sewage-sludge"),
+        ("sewage sludge treatment and phosphorus recovery", "sewage-sludge"),
+        ("techniques of soil remediation", "soil-remediation"),
+        ("Altlastensanierung und Flächenrecycling", "soil-remediation"),
+        ("Industrial Symbiosis (IS) is the process by which waste flows", "industrial-symbiosis"),
+        ("Stoffströme für die industrielle Symbiose", "industrial-symbiosis"),
+        ("Pumpen und Kompressoren gehören zu den Kernstücken jeder Anlage", "pumps-compressors"),
+        ("compressed air and vacuum technology", "pumps-compressors"),
+        ("die Industriearmaturenhersteller", "industrial-valves"),
+        ("control valves for process plants", "industrial-valves"),
+        ("Kriterien für nachhaltiges Bauen", "sustainable-construction"),
+        ("DGNB certification of office buildings", "sustainable-construction"),
+        ("zirkuläre Sanierungen und kreislaufgerechter Rückbau", "construction-demolition-waste"),
+        (
+            "recycled aggregates from construction and demolition waste",
+            "construction-demolition-waste",
+        ),
+        ("Mikroplastik im Industrieabwasser", "microplastics"),
+        ("marine litter and microplastics", "microplastics"),
+        ("sensor-based sorting of packaging waste", "waste-sorting"),
+        ("die Sortiertechnik für Verpackungsmüll", "waste-sorting"),
+        ("Multimodal Traffic Management Cluster", "traffic-management"),
+        ("intelligente Verkehrssysteme und Verkehrssteuerung", "traffic-management"),
+        ("Management of Intermodal Transport Services", "intermodal-transport"),
+        ("kombinierter Verkehr Schiene-Straße", "intermodal-transport"),
+    ],
+)
+def test_real_industry_phrases_map_to_concept(vocab: Vocabulary, text: str, concept: str) -> None:
+    assert concept in vocab.extract(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("digitale Transformation im Mittelstand", "transformers-substations"),
+        ("Transformationen der Wirtschaft", "transformers-substations"),
+        ("the green transformation of SMEs", "transformers-substations"),
+        ("Suppliers of industrial heat pumps.", "process-heat"),
+        ("Suppliers of industrial heat pumps.", "pumps-compressors"),
+        ("das Armaturenbrett im Auto", "industrial-valves"),
+        ("eine vertragliche Zusicherung", "railway-signalling"),
+        ("Daten verdichten und auswerten", "pumps-compressors"),
+        ("chemical compounds in the lab", "plastics-compounding"),
+        ("the general assembly of the cluster", "assembly-technology"),
+        ("the topic is on our radar", "radar-lidar"),
+        ("a broad spectrum of services", "spectroscopy"),
+        ("heat treatment of patients with fever", "cogeneration"),
+        ("blood plasma donations", "plasma-technology"),
+        ("cleaning services for offices", "cleanroom-technology"),
+        ("the next generation of engineers", "cogeneration"),
+        ("search engines and online ads", "aero-engines"),
+        ("Straßenbahn und Busse", "road-bridge-construction"),
+        ("Sortierung der Unterlagen", "waste-sorting"),
+        ("multimodal AI models", "intermodal-transport"),
+    ],
+)
+def test_wrong_senses_do_not_yield_industry_concepts(
+    vocab: Vocabulary, text: str, concept: str
+) -> None:
+    assert concept not in vocab.extract(text)
