@@ -41,6 +41,13 @@ do not matter; terms of both languages are looked for in every text):
    Only n-grams and terms of at least 5 characters are matched fuzzily, so short terms ("KI",
    "AI", "IoT", "PV", "BIM") hit only as exact whole words, never inside "said" or "Kai".
 
+German coordination ellipsis is written out first: in "Informations- und Kommunikationstechnik"
+or "Holz-, Kunststoff- und Metallverarbeitung" each word left hanging on a hyphen takes the head
+of the compound that closes the list ("Informationstechnik", "Holzverarbeitung"). The head is
+the shortest end of that compound that makes the hanging word a known term, else one of a few
+common German heads it ends with ("-industrie", "-technik", "-verarbeitung", ...); else the
+hanging word is left as it is.
+
 ``cutoff`` is the minimum score of any hit (exact 100, compound 92, typo: its ratio); typos are
 looked for down to a cutoff of about 80. Overlaps: hits are taken longest first; a hit inside
 the span of an already accepted hit of *another* concept is dropped ("battery electric
@@ -91,7 +98,7 @@ MIN_PARTICIPLE_NOUN = 12  # "holzverarbeitend(en)" is read as "Holzverarbeitung"
 
 _CDIST_CHUNK = 4096  # words per cdist call (rows x anchor words x 4 bytes of memory)
 _BATCH = 4096  # texts tokenised and prepared together in extract_many
-EXTRACTION_VERSION = 2  # raise when a change of the code changes what a text yields
+EXTRACTION_VERSION = 3  # raise when a change of the code changes what a text yields
 _CACHE_LIMIT = 400_000  # per-word caches are cleared when they grow past this
 _TEXT_CACHE_LIMIT = 10_000  # whole-text results kept, ~6 MB (indexes are rebuilt from old texts)
 
@@ -147,6 +154,31 @@ _NO_FUZZY = frozenset(
 )
 
 _TOKEN = re.compile(r"[^\W_]+")
+# A word left hanging on a hyphen before a comma or a conjunction ("Holz-, ", "Informations- und").
+_HANGING = re.compile(r"(?<![\w-])([^\W\d_]{3,})-(?=\s*,|\s+(?:und|oder|sowie|bzw\.?|&)\s)")
+# What may follow it up to the compound that closes the list: commas, conjunctions, other
+# hanging words; then that compound.
+_CLOSING = re.compile(r"(?:\s*,\s*|\s+(?:und|oder|sowie|bzw\.?|&)\s+|[^\W\d_]{3,}-)*([^\W\d_]{6,})")
+# Common heads of German compounds, longest first within a shared ending.
+_COMPOUND_HEADS = (
+    "dienstleistungen",
+    "verarbeitung",
+    "technologien",
+    "technologie",
+    "entwicklung",
+    "herstellung",
+    "wirtschaft",
+    "produktion",
+    "versorgung",
+    "industrie",
+    "forschung",
+    "branche",
+    "technik",
+    "energie",
+    "systeme",
+    "sektor",
+    "handel",
+)
 # German present participles, inflected or not ("verarbeitend", "verarbeitenden").
 _PARTICIPLE = re.compile(r"end(?:e|en|er|es|em)?$")
 
@@ -303,24 +335,19 @@ class Vocabulary:
         self._terms: list[_Term] = []
         self._exact: dict[str, int] = {}
         german: set[str] = set()
+        hanging = []
         for concept_id, lang, text in terms:
             if concept_id not in self.concepts:
                 raise ValueError(f"term {text!r} of unknown concept {concept_id!r}")
-            norm = normalise(text)
-            if not norm:
-                continue
-            if lang == "de":
-                german.add(norm)
-            known = self._exact.get(norm)
-            if known is not None:
-                if self._terms[known].concept != concept_id:
-                    raise ValueError(
-                        f"term {text!r} belongs to {self._terms[known].concept!r} "
-                        f"and {concept_id!r}"
-                    )
-                continue
-            self._exact[norm] = len(self._terms)
-            self._terms.append(_Term(norm, concept_id, text, norm.count(" ") + 1, (), ()))
+            if _HANGING.search(text):
+                hanging.append((concept_id, lang, text))
+            else:
+                self._add_term(concept_id, lang, text, normalise(text), german)
+        # Terms with a coordination ellipsis ("Maschinen- und Anlagenbau"), written out the
+        # way texts will be, with the words the other terms made known.
+        for concept_id, lang, text in hanging:
+            norm = normalise(self._write_out_ellipses(text))
+            self._add_term(concept_id, lang, text, norm, german)
         self._build_indexes(german)
         # What texts read with this vocabulary depend on: its terms and the extraction code's
         # version. Stored extractions (``MatchTerms``) are valid only for the same signature.
@@ -331,6 +358,21 @@ class Vocabulary:
         self._word_cache: dict[str, _WordInfo] = {}
         self._token_cache: dict[str, tuple[str, ...]] = {}
         self._text_cache: dict[tuple[str, float], dict[str, ConceptHit]] = {}
+
+    def _add_term(self, concept_id: str, lang: str, text: str, norm: str, german: set[str]) -> None:
+        if not norm:
+            return
+        if lang == "de":
+            german.add(norm)
+        known = self._exact.get(norm)
+        if known is not None:
+            if self._terms[known].concept != concept_id:
+                raise ValueError(
+                    f"term {text!r} belongs to {self._terms[known].concept!r} and {concept_id!r}"
+                )
+            return
+        self._exact[norm] = len(self._terms)
+        self._terms.append(_Term(norm, concept_id, text, norm.count(" ") + 1, (), ()))
 
     def _build_indexes(self, german: set[str]) -> None:
         # Word prefixes of multi-word terms: exact n-grams grow only while they are one.
@@ -484,8 +526,9 @@ class Vocabulary:
         return [dict(found[text]) for text in texts]
 
     def _tokenise(self, text: str) -> tuple[list[str], list[tuple[int, int]], str]:
-        """Normalised words, each with the character span of its token in the NFC text."""
-        nfc = unicodedata.normalize("NFC", text)
+        """Normalised words, each with the character span of its token in the NFC text
+        (German coordination ellipsis written out)."""
+        nfc = self._write_out_ellipses(unicodedata.normalize("NFC", text))
         words: list[str] = []
         spans: list[tuple[int, int]] = []
         cache = self._token_cache
@@ -500,6 +543,35 @@ class Vocabulary:
                 words.append(part)
                 spans.append(match.span())
         return words, spans, nfc
+
+    def _write_out_ellipses(self, text: str) -> str:
+        """ "Informations- und Kommunikationstechnik" as "Informationstechnik und
+        Kommunikationstechnik" (see the module docstring)."""
+        if "-" not in text:
+            return text
+        parts: list[str] = []
+        last = 0
+        for hanging in _HANGING.finditer(text):
+            closing = _CLOSING.match(text, hanging.end())
+            if closing is None:
+                continue
+            head = self._ellipsis_head(hanging.group(1), closing.group(1))
+            if head is None:
+                continue
+            parts += [text[last : hanging.start()], hanging.group(1), head]
+            last = hanging.end()
+        return "".join(parts) + text[last:] if parts else text
+
+    def _ellipsis_head(self, modifier: str, compound: str) -> str | None:
+        """The head of ``compound`` that ``modifier`` shares, or None."""
+        for cut in range(len(compound) - 3, 1, -1):  # the shortest end first
+            if normalise(modifier + compound[cut:]) in self._exact:
+                return compound[cut:]
+        lower = compound.lower()
+        for head in _COMPOUND_HEADS:
+            if lower.endswith(head) and len(lower) > len(head):
+                return compound[-len(head) :]
+        return None
 
     def _word_infos(self, words: Iterable[str]) -> dict[str, _WordInfo]:
         """Anchors and compound hit of each distinct word, from the cache or computed now."""

@@ -94,3 +94,36 @@ def test_relations_do_not_change_the_signature() -> None:
     related = Vocabulary.from_data([{**item, "related": ["b"]}, other])
     assert plain.signature == related.signature
     assert related.neighbours("b") == frozenset({"a"})
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        ("Informations- und Kommunikationstechnik (IKT)", {"it-services"}),
+        ("Lebensmittel- und Getränkeindustrie", {"food-processing", "beverages"}),
+        (
+            "die Holz-, Kunststoff- und Metallverarbeitung",
+            {"forestry-wood", "plastics", "metalworking"},
+        ),
+        ("Solar- und Windenergie", {"photovoltaics", "wind-energy"}),
+        ("Aus- und Weiterbildung", {"dual-vocational-training", "skills-training"}),
+        ("im Groß- und Einzelhandel", {"retail"}),
+        # Terms written with an ellipsis still meet the same words in a text.
+        ("Maschinen- und Anlagenbau", {"mechanical-engineering"}),
+        ("Aufbau- und Verbindungstechnik", {"electronic-packaging"}),
+        ("Heizungs-, Lüftungs- und Klimatechnik", {"hvac"}),
+        ("Luft- und Raumfahrt", {"aviation-aerospace"}),
+    ],
+)
+def test_a_german_coordination_ellipsis_is_written_out(
+    vocab: Vocabulary, text: str, concepts: set[str]
+) -> None:
+    assert set(vocab.extract(text)) == concepts
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Vor- und Nachteile", "Ein- und Ausfuhr", "Klein- und Mittelbetriebe", "3D- und 2D-Teile"],
+)
+def test_an_ellipsis_without_a_known_term_adds_nothing(vocab: Vocabulary, text: str) -> None:
+    assert vocab.extract(text) == {}
