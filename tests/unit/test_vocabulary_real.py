@@ -32,6 +32,10 @@ def vocab() -> Vocabulary:
         ("new added-value agrofood products", "food-processing"),
         ("Klein- und Mittelbetriebe des holzverarbeitenden Gewerbes", "forestry-wood"),
         ("die metallverarbeitende Industrie", "metalworking"),
+        ("SMEs of the ICT sector", "it-services"),
+        ("Standort für Informations- und Kommunikationstechnik (IKT)", "it-services"),
+        ("food and bio resources", "bioeconomy"),
+        ("Nutzung von Bioressourcen", "bioeconomy"),
         ("Beispiele von sozialen Unternehmen in der Sozialen Ökonomie", "social-innovation"),
     ],
 )
