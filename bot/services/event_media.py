@@ -2,13 +2,13 @@
 
 Pure helpers (no Telegram, no database): ``qr_png`` draws the link as a PNG QR code with segno,
 ``poster_pdf`` lays out a one-page A4 poster with fpdf2 around that code. Text uses the DejaVu
-fonts shipped with matplotlib, so any Unicode event name (umlauts, Greek, dashes) is printed.
+fonts the bot ships (``bot/data/fonts``), so any Unicode event name (umlauts, Greek, dashes) is
+printed.
 """
 
 from __future__ import annotations
 
 import io
-from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,8 +19,7 @@ if TYPE_CHECKING:
 
 QR_TARGET_PX = 700
 QR_BORDER = 4
-_MATPLOTLIB = find_spec("matplotlib")  # found without importing it
-FONT_DIR = Path(*(_MATPLOTLIB.submodule_search_locations or ["."])[:1]) / "mpl-data/fonts/ttf"
+FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"  # DejaVu Sans (and Bold)
 FONT = "DejaVu"
 
 PAGE_W, PAGE_H = 210.0, 297.0  # A4 portrait, mm

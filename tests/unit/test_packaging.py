@@ -167,3 +167,21 @@ def test_the_flood_limit_model_stays_out_of_the_wheel_and_the_bot() -> None:
         if path.name != "limits.py" and "transport.limits" in path.read_text(encoding="utf-8")
     ]
     assert importers == []
+
+
+def test_the_fonts_ship_in_the_wheel_with_their_licence() -> None:
+    """Charts, posters and certificates draw with the DejaVu files in bot/data/fonts: the wheel
+    takes the whole ``bot`` package, and neither it nor the image leaves them out."""
+    fonts = ROOT / "bot" / "data" / "fonts"
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        assert (fonts / name).read_bytes()[:4] == b"\x00\x01\x00\x00"  # a TrueType file
+    assert "DejaVu changes are in public domain" in (fonts / "LICENSE-DejaVu.txt").read_text(
+        encoding="utf-8"
+    )
+    wheel = PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert "bot" in wheel["packages"]
+    assert not [p for p in wheel.get("exclude", []) if "data" in p or p.endswith(".ttf")]
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    ignored += (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert not [p for p in ignored if "ttf" in p or "data" in p or "fonts" in p]
+

@@ -1,5 +1,5 @@
 """The certificate of participation: a one-page A4 PDF drawn with fpdf2 from texts already
-written in the reader's language (no Telegram, no database). DejaVu (shipped with matplotlib)
+written in the reader's language (no Telegram, no database). DejaVu (shipped in bot/data/fonts)
 prints any name: umlauts, diacritics, Greek."""
 
 from __future__ import annotations
