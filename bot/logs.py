@@ -38,7 +38,6 @@ QUIET = dict.fromkeys(
         "alembic",
         "telegram",
         "tornado",
-        "matplotlib",
         "PIL",
     ),
     logging.WARNING,

@@ -1,19 +1,25 @@
-"""PNG charts: valid PNG of the phone size, empty input, no pyplot, no mathtext, threads."""
+"""PNG charts drawn with Pillow: valid PNG of the phone size, what is drawn where, empty input,
+text drawn as given (any Unicode, no markup), DST days, threads, and no matplotlib anywhere."""
 
 from __future__ import annotations
 
-import ast
+import io
+import math
 import random
 import struct
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from fontTools.ttLib import TTFont
+from PIL import Image
 
 import bot.services.charts as charts
 from bot.i18n import use_language
@@ -141,40 +147,6 @@ def test_charts_can_be_drawn_from_threads() -> None:
             assert data == expected
 
 
-def test_pyplot_is_never_imported() -> None:
-    tree = ast.parse(Path(charts.__file__).read_text(encoding="utf-8"))
-    imported = {
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    }
-    imported |= {
-        f"{node.module}.{alias.name}"
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom)
-        for alias in node.names
-    }
-    assert "matplotlib.backends.backend_agg.FigureCanvasAgg" in imported  # the parsing works
-    assert not any("pyplot" in name for name in imported)
-    script = (
-        "import sys\n"
-        "from datetime import date\n"
-        "from bot.services.charts import bar_chart_png, line_chart_png\n"
-        "bar_chart_png('t', ['a'], [1])\n"
-        "bar_chart_png('t', [], [], empty_text='none')\n"
-        "line_chart_png('t', [date(2027, 1, 1), date(2027, 2, 1)], [1, 2])\n"
-        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n"
-        "print('ok')\n"
-    )
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"
-
-
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -262,3 +234,272 @@ def test_timeline_charts_can_be_drawn_from_threads() -> None:
         assert png_size(data) == (800, 450)
         if i % 2 == 0:
             assert data == expected
+
+
+# What is drawn where, read back from the pixels.
+
+
+def pixels(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    assert image.size == (WIDTH_PX, HEIGHT_PX)
+    return image.convert("RGB")
+
+
+def is_bar(pixel: tuple[int, int, int]) -> bool:
+    return all(abs(p - c) <= 12 for p, c in zip(pixel, charts.COLOR, strict=True))
+
+
+def is_ink(pixel: tuple[int, int, int]) -> bool:
+    """Dark grey text or axes (not the blue of the bars)."""
+    return max(pixel) < 130 and max(pixel) - min(pixel) < 30
+
+
+def bar_columns(image: Image.Image) -> list[tuple[int, int, int, int]]:
+    """(left, right, top, bottom) of every bar, from the blue columns."""
+    bars: list[tuple[int, int, int, int]] = []
+    width, height = image.size
+    for x in range(width):
+        blue = [y for y in range(height) if is_bar(image.getpixel((x, y)))]
+        if len(blue) < 3:
+            continue
+        if bars and bars[-1][1] == x - 1:
+            left, _right, top, bottom = bars[-1]
+            bars[-1] = (left, x, min(top, blue[0]), max(bottom, blue[-1]))
+        else:
+            bars.append((x, x, blue[0], blue[-1]))
+    return bars
+
+
+CASES = {
+    "bars": lambda: bar_chart_png("Sign-ups by country", ["DE", "AT"], [3, 1], ylabel="People"),
+    "crowded": lambda: bar_chart_png(
+        "Exchanges by phase: a partnership with a very long name indeed, longer than a phone",
+        ["Deutschland", "Österreich", "Ελλάδα", "A cluster with a name far too long", "Polska"],
+        [12, 7, 2, 1_000_000, 4],
+        ylabel="A label on the y axis that is much too long to fit the height of the plot area",
+    ),
+    "forty": lambda: bar_chart_png("Forty", [f"Country {i}" for i in range(40)], list(range(40))),
+    "line": lambda: line_chart_png("Sign-ups", *timeline(40), ylabel="People"),
+    "one day": lambda: line_chart_png("Sign-ups", [date(2027, 3, 1)], [4], ylabel="People"),
+    "hours": lambda: timeline_chart_png(
+        "Sign-ups", signups(25, timedelta(hours=1.9)), tz=BERLIN, ylabel="People"
+    ),
+    "weeks": lambda: timeline_chart_png("Sign-ups", signups(30, timedelta(hours=7)), tz=BERLIN),
+    "empty": lambda: bar_chart_png("Visits", [], [], empty_text="No data yet " * 20),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_nothing_is_cut_off(case: str) -> None:
+    """A white border all round: no title, label or value runs over the image's edge."""
+    for lang in ("en", "de"):
+        with use_language(lang):
+            image = pixels(CASES[case]())
+        width, height = image.size
+        border = [(x, y) for x in range(width) for y in (*range(4), *range(height - 4, height))]
+        border += [(x, y) for y in range(height) for x in (*range(4), *range(width - 4, width))]
+        assert all(image.getpixel(xy) == (255, 255, 255) for xy in border), case
+
+
+def test_bars_are_as_high_as_their_values_and_carry_them_on_top() -> None:
+    image = pixels(CASES["bars"]())
+    bars = bar_columns(image)
+    assert len(bars) == 2
+    (_l1, _r1, top1, bottom1), (_l2, _r2, top2, bottom2) = bars
+    assert abs(bottom1 - bottom2) <= 1  # one base line
+    assert (bottom1 - top1) / (bottom2 - top2) == pytest.approx(3, rel=0.05)
+    for left, right, top, _bottom in bars:
+        above = [(x, y) for x in range(left, right + 1) for y in range(max(top - 22, 0), top - 1)]
+        assert any(is_ink(image.getpixel(xy)) for xy in above)  # the value
+    # The title is written at the top, the y label at the left.
+    assert any(is_ink(image.getpixel((x, y))) for x in range(300, 500) for y in range(8, 35))
+    assert any(is_ink(image.getpixel((x, y))) for x in range(8, 30) for y in range(150, 300))
+
+
+def free_strip(image: Image.Image, start: tuple[float, float], angle: float, length: int) -> bool:
+    """Whether the line from ``start`` down and to the left at ``angle`` degrees is free of
+    text: the gap between two neighbouring turned labels."""
+    a = math.radians(angle)
+    for step in range(length):
+        x = round(start[0] - step * math.cos(a))
+        y = round(start[1] + step * math.sin(a))
+        if 0 <= x < image.width and 0 <= y < image.height and is_ink(image.getpixel((x, y))):
+            return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("labels", "angle"),
+    [
+        (["Deutschland", "Österreich", "Česko", "España", "Polska", "Italia", "France"], 30),
+        ([f"Country number {i}" for i in range(40)], 90),
+    ],
+)
+def test_crowded_labels_are_turned_and_kept_apart(labels: list[str], angle: int) -> None:
+    values = [i % 5 + 1 for i in range(len(labels))]
+    image = pixels(bar_chart_png("Crowded", labels, values))
+    bars = bar_columns(image)
+    assert len(bars) == len(labels)
+    axis = max(bottom for _l, _r, _t, bottom in bars) + 1
+    centres = [(left + right) / 2 for left, right, _t, _b in bars]
+    # Turned labels reach far below the axis, further than one line of text.
+    rows = [
+        y
+        for y in range(axis + 2, HEIGHT_PX)
+        for x in range(WIDTH_PX)
+        if is_ink(image.getpixel((x, y)))
+    ]
+    assert max(rows) - axis > 40
+    # Between every two neighbours runs a free strip parallel to the labels.
+    for left, right in pairwise(centres):
+        assert free_strip(image, ((left + right) / 2, axis + 8), angle, 100), (left, right)
+
+
+def test_few_short_labels_stay_horizontal() -> None:
+    image = pixels(bar_chart_png("Few", ["DE", "AT", "CH"], [3, 1, 2]))
+    axis = max(bottom for _l, _r, _t, bottom in bar_columns(image)) + 1
+    rows = [
+        y
+        for y in range(axis + 2, HEIGHT_PX)
+        for x in range(WIDTH_PX)
+        if is_ink(image.getpixel((x, y)))
+    ]
+    assert rows and max(rows) - axis < 25  # one line under the axis
+
+
+def test_long_labels_are_shortened() -> None:
+    assert charts._short("A cluster with a name far too long for the axis") == (
+        "A cluster with a name f…"
+    )
+    assert len(charts._short("x" * 30)) == charts.MAX_LABEL
+    assert charts._short("x" * 24) == "x" * 24
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda note: bar_chart_png(
+            "Visits", ["DE", "AT"], [0, 0], ylabel="People", empty_text=note
+        ),
+        lambda note: line_chart_png("Sign-ups", [], [], empty_text=note),
+        lambda note: timeline_chart_png("Sign-ups", [], tz=BERLIN, empty_text=note),
+    ],
+)
+def test_an_empty_chart_shows_its_note_in_grey_and_nothing_else(
+    draw: Callable[[str], bytes],
+) -> None:
+    with_note, without_note = pixels(draw("No data yet")), pixels(draw(""))
+    width, height = with_note.size
+    below_title = [(x, y) for x in range(0, width, 2) for y in range(50, height, 2)]
+    assert all(without_note.getpixel(xy) == (255, 255, 255) for xy in below_title)
+    grey = [xy for xy in below_title if with_note.getpixel(xy) != (255, 255, 255)]
+    assert grey and all(150 < y < 300 and 250 < x < 550 for x, y in grey)  # in the middle
+    assert any(abs(with_note.getpixel(xy)[0] - 102) < 20 for xy in grey)
+    assert not any(is_bar(with_note.getpixel(xy)) for xy in below_title)
+
+
+def test_a_long_empty_note_is_wrapped() -> None:
+    image = pixels(bar_chart_png("Visits", [], [], empty_text="No data yet " * 20))
+    rows = {
+        y
+        for y in range(50, HEIGHT_PX)
+        for x in range(WIDTH_PX)
+        if image.getpixel((x, y)) != (255, 255, 255)
+    }
+    assert max(rows) - min(rows) > 50  # several lines
+
+
+def test_unicode_text_is_drawn_with_real_glyphs() -> None:
+    """The shipped DejaVu has every letter (no empty boxes), and markup is drawn as text."""
+    texts = ["Österreich", "Česko", "Ελλάδα", "Türkiye – Sakartvelo", "<b>&amp;</b> €"]
+    font = TTFont(charts.FONT_DIR / "DejaVuSans.ttf")
+    bold = TTFont(charts.FONT_DIR / "DejaVuSans-Bold.ttf")
+    for face in (font, bold):
+        cmap = face.getBestCmap()
+        assert all(ord(ch) in cmap for text in texts for ch in text if not ch.isspace())
+    data = bar_chart_png("Ελλάδα <b>&</b>", texts, [1, 2, 3, 4, 5], ylabel="Teilnehmende")
+    assert png_size(data) == (800, 450)
+    other = bar_chart_png("Ελλάδα <b>&</b>", [*texts[:2], "Ελλάδβ", *texts[3:]], [1, 2, 3, 4, 5])
+    assert other != bar_chart_png("Ελλάδα <b>&</b>", texts, [1, 2, 3, 4, 5])
+
+
+def test_hour_ticks_on_the_day_summer_time_begins() -> None:
+    # 28 March 2027 in Berlin: 02:00 does not exist, the clock jumps to 03:00.
+    first = datetime(2027, 3, 28, 0, 5, tzinfo=UTC).astimezone(BERLIN)  # 01:05 CET
+    last = datetime(2027, 3, 28, 7, 14, tzinfo=UTC).astimezone(BERLIN)  # 09:14 CEST
+    with use_language("en"):
+        lo, hi, ticks = charts._hour_ticks(first, last, BERLIN)
+    labels = [label.split("\n")[0] for label in ticks.values()]
+    assert labels == ["00:00", "03:00", "04:00", "06:00", "08:00", "10:00"]
+    assert next(iter(ticks.values())) == "00:00\n28 Mar 2027"  # the date under the day's first tick
+    xs = list(ticks)
+    assert xs == sorted(xs) and xs[0] == lo and xs[-1] == hi
+    assert xs[1] - xs[0] == 2 * 3600  # 00:00 CET to 03:00 CEST: two real hours
+
+
+def test_hour_ticks_on_the_day_summer_time_ends() -> None:
+    # 31 October 2027 in Berlin: 02:00 to 03:00 happens twice.
+    first = datetime(2027, 10, 30, 22, 30, tzinfo=UTC).astimezone(BERLIN)  # 00:30 CEST
+    last = datetime(2027, 10, 31, 3, 40, tzinfo=UTC).astimezone(BERLIN)  # 04:40 CET
+    lo, hi, ticks = charts._hour_ticks(first, last, BERLIN)
+    labels = [label.split("\n")[0] for label in ticks.values()]
+    assert labels == ["00:00", "01:00", "02:00", "03:00", "04:00", "05:00"]
+    xs = list(ticks)
+    assert xs == sorted(xs) and lo <= xs[0] and xs[-1] <= hi
+    assert xs[3] - xs[2] == 2 * 3600  # 02:00 CEST to 03:00 CET
+
+
+def test_a_timeline_over_a_dst_change_is_drawn() -> None:
+    for start in (
+        datetime(2027, 3, 28, 0, 5, tzinfo=UTC),
+        datetime(2027, 10, 30, 22, 5, tzinfo=UTC),
+    ):
+        image = pixels(
+            timeline_chart_png("Sign-ups", signups(40, timedelta(minutes=11), start), tz=BERLIN)
+        )
+        assert sum(is_bar(image.getpixel((x, 300))) for x in range(WIDTH_PX)) > 0  # the line
+
+
+SCRIPT = """
+import sys
+sys.modules["matplotlib"] = None  # importing matplotlib now fails
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+from bot.services.charts import bar_chart_png, line_chart_png, timeline_chart_png
+from bot.services.event_media import poster_pdf
+from bot.services.exchanges.certificate import CertificateText, certificate_pdf
+bar_chart_png("t", ["Österreich"], [1])
+bar_chart_png("t", [], [], empty_text="none")
+line_chart_png("t", [date(2027, 1, 1), date(2027, 2, 1)], [1, 2])
+timeline_chart_png("t", [datetime(2027, 5, 4, 9, tzinfo=UTC)], tz=ZoneInfo("Europe/Berlin"))
+poster = poster_pdf(
+    event_name="Ελλάδα – Österreich", when="4 May 2027", where="Münster",
+    link="https://t.me/cxbot_demo_bot?start=ev_x", instructions=["Scan the code."],
+)
+certificate = certificate_pdf(CertificateText(
+    title="Teilnahmebescheinigung", scheme="ClusterXchange", body=["Anna Müller – Ελλάδα"],
+    details=[("Datum", "4. Mai 2027")], footer="Ausgestellt am 5. Mai 2027",
+))
+assert poster.startswith(b"%PDF-") and certificate.startswith(b"%PDF-")
+assert sys.modules["matplotlib"] is None
+assert not [name for name in sys.modules if name.startswith("matplotlib.")]
+print("ok")
+"""
+
+
+def test_charts_poster_and_certificate_need_no_matplotlib() -> None:
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_the_fonts_are_the_shipped_ones() -> None:
+    root = Path(__file__).resolve().parents[2]
+    assert root / "bot" / "data" / "fonts" == charts.FONT_DIR
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE-DejaVu.txt"):
+        assert (charts.FONT_DIR / name).is_file()
+    source = Path(charts.__file__).read_text(encoding="utf-8")
+    assert "matplotlib" not in source

@@ -185,3 +185,12 @@ def test_the_fonts_ship_in_the_wheel_with_their_licence() -> None:
     ignored += (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert not [p for p in ignored if "ttf" in p or "data" in p or "fonts" in p]
 
+
+def test_matplotlib_is_no_dependency_any_more() -> None:
+    """Charts are drawn with Pillow (issue 16): matplotlib and what only it needed stay out."""
+    gone = {"matplotlib", "contourpy", "cycler", "kiwisolver", "pyparsing"}
+    wanted = {canonicalize_name(Requirement(s).name) for s in PYPROJECT["project"]["dependencies"]}
+    assert not gone & wanted
+    assert "pillow" in wanted
+    for lock in ("requirements.lock", "requirements-test.lock"):
+        assert not gone & set(pins(lock)), lock
