@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
@@ -65,15 +65,13 @@ async def members(
         ids = sorted(set(partnership_ids))
         query = query.where(Profile.partnership_id.in_(ids))  # type: ignore[union-attr]
     raw = await driver_rows(session, query)
-    return parse_members(raw) if parse else raw
+    return list(parse_members(raw)) if parse else raw
 
 
-def parse_members(raw: list[Any]) -> list[MemberRow]:
-    """Rows of ``members(..., parse=False)``, decoded (pure CPU)."""
-    return [
-        MemberRow(uid, pid, review, bool(change), bool(paused), org or "", person or "")
-        for uid, pid, review, change, paused, org, person in raw
-    ]
+def parse_members(raw: Iterable[Any]) -> Iterator[MemberRow]:
+    """Rows of ``members(..., parse=False)``, decoded one at a time (pure CPU)."""
+    for uid, pid, review, change, paused, org, person in raw:
+        yield MemberRow(uid, pid, review, bool(change), bool(paused), org or "", person or "")
 
 
 async def unsettled_ids(

@@ -39,7 +39,7 @@ STATUSES = (VALIDATED, WAITING, REJECTED, PAUSED)
 NO_PARTNERSHIP = "0"  # the partnership criterion's value for profiles without one
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """A participant with a complete profile, as staff search reads it."""
 

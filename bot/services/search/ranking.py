@@ -70,7 +70,7 @@ class Filters:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     """A peer found: why it fits the query and its place in the ranking."""
 

@@ -249,7 +249,7 @@ class StaffSearch:
                 terms = Terms(index.concepts.offers[slot], index.concepts.seeks[slot])
             else:
                 continue  # erased or changed meanwhile
-            found[key(row.user_id)] = _member(row, person, terms)
+            found[person.key] = _member(row, person, terms)
         weight, neighbours = index.weight, self.vocabulary.neighbours
         hits = members.find(list(found.values()), concepts, saved.query, weight, neighbours)
         if menu:  # the menu of a criterion: the page stays as it is
@@ -277,7 +277,7 @@ def _member(row: MemberRow, person: Participant, terms: Terms) -> Member:
         paused=row.paused,
     )
     return Member(
-        key=key(row.user_id),
+        key=person.key,  # the index's own string: one per member, not two
         partnership=str(row.partnership_id or members.NO_PARTNERSHIP),
         status=status,
         role=person.role,
