@@ -84,6 +84,15 @@ class _Shared(dict[Any, Any]):
         value = value or ""
         return self.setdefault(value, value)
 
+    def date(self, text: str | None) -> date | None:
+        """A date column's text as a shared date (windows repeat across profiles)."""
+        if not text:
+            return None
+        found = self.get(("date", text))
+        if found is None:
+            found = self[("date", text)] = _date(text)
+        return found
+
 
 def _row(values: Any, shared: _Shared) -> Row:
     (uid, eligible, paused, role, country, ecos, offers, seeks, langs, start, end, *terms) = values
@@ -97,8 +106,8 @@ def _row(values: Any, shared: _Shared) -> Row:
         offers or "",
         seeks or "",
         shared.tuple_of(langs),
-        _date(start),
-        _date(end),
+        shared.date(start),
+        shared.date(end),
         *terms,
     )
 
