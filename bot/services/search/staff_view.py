@@ -137,7 +137,8 @@ def card(result: Result, vocabulary: Vocabulary, partnerships: Mapping[int, str]
 
 def criteria_text(filters: Filters, partnerships: Mapping[int, str]) -> str:
     """The chosen criteria in words (plain text), or ""."""
-    parts = [view.criteria_text(filters)] if view.criteria_text(filters) else []
+    shared = view.criteria_text(filters)
+    parts = [shared] if shared else []
     if filters.status in STATUS_LABELS:
         parts.append(_(STATUS_LABELS[filters.status]))
     if filters.partnership:
