@@ -68,6 +68,7 @@ RELATED_CREDIT = 0.4
 TEXT_SCORER = fuzz.token_set_ratio
 TEXT_WORKERS = 1
 _PARALLEL_FROM = 2_000  # candidates from which cdist runs transposed on all cores
+_TERMS_CHUNK = 4096  # texts read together by extract_terms
 _SLACK = np.float32(1e-3)  # score margin of the pruning in propose() (float32 rounding)
 
 
@@ -184,13 +185,27 @@ class Terms:
 
 
 def extract_terms(vocabulary: Vocabulary, people: Sequence[Participant]) -> list[Terms]:
-    """The terms of each participant's texts, in one batch (pure CPU: run it off the loop)."""
-    offers = vocabulary.extract_many([p.offers for p in people])
-    seeks = vocabulary.extract_many([p.seeks for p in people])
-    return [
-        Terms(frozenset(o), frozenset(s), content_words(p.offers), content_words(p.seeks))
-        for p, o, s in zip(people, offers, seeks, strict=True)
-    ]
+    """The terms of each participant's texts (pure CPU: run it off the loop).
+
+    A chunk at a time, so that the vocabulary's hits of only one chunk are alive at once, and
+    equal concept sets are one object: reading 100,000 texts after a vocabulary change held
+    every hit of every text and 200,000 separate sets, about 110 MB more at the peak."""
+    shared: dict[frozenset[str], frozenset[str]] = {}
+
+    def concepts(hits: Iterable[str]) -> frozenset[str]:
+        found = frozenset(hits)
+        return shared.setdefault(found, found)
+
+    out: list[Terms] = []
+    for start in range(0, len(people), _TERMS_CHUNK):
+        chunk = people[start : start + _TERMS_CHUNK]
+        offers = vocabulary.extract_many([p.offers for p in chunk])
+        seeks = vocabulary.extract_many([p.seeks for p in chunk])
+        out += [
+            Terms(concepts(o), concepts(s), content_words(p.offers), content_words(p.seeks))
+            for p, o, s in zip(chunk, offers, seeks, strict=True)
+        ]
+    return out
 
 
 class _Concepts:

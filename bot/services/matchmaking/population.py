@@ -196,12 +196,14 @@ class Population:
         """Read the whole population and build the index (in a worker thread)."""
         session = unit.session
         started = utcnow()
-        raw = await repo_population.participant_rows(session, parse=False)
+        # The raw rows in a box the build empties: they are dropped as soon as they are
+        # decoded, not held (about 20 MB at 100,000) until the index is built.
+        box = [await repo_population.participant_rows(session, parse=False)]
         visited = await repo_population.visitors_with_exchange(session)
         vocabulary, today = self.vocabulary, self.clock.today()
 
         def build() -> tuple[MatchIndex, dict[int, Terms]]:
-            rows = repo_population.parse_rows(raw)
+            rows = repo_population.parse_rows(box.pop())
             people = [participant(r, r.user_id in visited) for r in rows]
             shared = SharedConcepts()
             terms = [stored_terms(vocabulary, r, shared) for r in rows]
