@@ -219,7 +219,7 @@ async def start_services(app: Application) -> None:
 
 async def stop_services(app: Application) -> None:
     """post_shutdown: let running broadcasts and the matching terms' write-back finish
-    (briefly), close the database pool."""
+    (briefly), let the matching index go, close the database pool."""
     running = set(app.bot_data.get(BACKGROUND, ()))
     if saving := services_of(app).matchmaking.population.saving:
         running.add(saving)
@@ -227,4 +227,5 @@ async def stop_services(app: Application) -> None:
         _done, pending = await asyncio.wait(running, timeout=SHUTDOWN_GRACE)
         for task in pending:
             task.cancel()
+    services_of(app).matchmaking.population.close()
     await services_of(app).db.dispose()

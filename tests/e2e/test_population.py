@@ -188,6 +188,7 @@ async def test_a_large_population_is_kept_out_of_the_garbage_collectors_walks(
     bot: BotDriver, anna: FakeUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import gc
+    import weakref
 
     await register(bot, anna)
     await register(bot, RITA, **RITA_ANSWERS)
@@ -200,6 +201,13 @@ async def test_a_large_population_is_kept_out_of_the_garbage_collectors_walks(
         index = index_of(bot)
         assert gc.get_freeze_count() > before and index is not None
         assert not gc.is_tracked(index) or index not in gc.get_objects(generation=2)
+        # When the bot stops, the frozen index is put back and freed: a process that starts
+        # the bot again does not hold two.
+        gone = weakref.ref(index)
+        del index
+        services_of(bot.app).matchmaking.population.close()
+        gc.collect()
+        assert gc.get_freeze_count() == 0 and gone() is None
     finally:
         gc.unfreeze()
 
