@@ -384,11 +384,17 @@ class Bot:
 
     async def participants(self, words: str) -> float:
         """Time a super-admin's ``/participants words`` (staff search of everyone)."""
+        elapsed, replies = await self._send(ADMIN_ID, f"/participants {words}".strip())
+        if not replies or "participant" not in replies[-1].params.get("text", ""):
+            self.problems.append(f"/participants {words!r} got no list")
+        return elapsed
+
+    async def _send(self, uid: int, text: str) -> tuple[float, list[Any]]:
+        """Time the handling of ``text`` from ``uid``; the messages sent to them."""
         from bot.transport.updates import FakeUser
 
         driver = self.driver
-        text = f"/participants {words}".strip()
-        update = driver.updates.text(FakeUser(id=ADMIN_ID, first_name="Admin"), text)
+        update = driver.updates.text(FakeUser(id=uid, first_name="Member"), text)
         before = len(driver.transport.calls)
         t = time.perf_counter()
         await driver.app.process_update(update)
@@ -396,11 +402,9 @@ class Bot:
         replies = [
             c
             for c in driver.transport.calls[before:]
-            if c.method == "sendMessage" and c.params.get("chat_id") == ADMIN_ID and not c.error
+            if c.method == "sendMessage" and c.params.get("chat_id") == uid and not c.error
         ]
-        if not replies or "participant" not in replies[-1].params.get("text", ""):
-            self.problems.append(f"/participants {words!r} got no list")
-        return elapsed
+        return elapsed, replies
 
     async def stop(self) -> None:
         driver = self.driver
@@ -416,19 +420,7 @@ class Bot:
 
     async def matches(self, uid: int) -> tuple[float, bool]:
         """Time ``/matches`` of an existing user; whether a proposal card came back."""
-        from bot.transport.updates import FakeUser
-
-        driver = self.driver
-        update = driver.updates.text(FakeUser(id=uid, first_name="Member"), "/matches")
-        before = len(driver.transport.calls)
-        t = time.perf_counter()
-        await driver.app.process_update(update)
-        elapsed = time.perf_counter() - t
-        replies = [
-            c
-            for c in driver.transport.calls[before:]
-            if c.method == "sendMessage" and c.params.get("chat_id") == uid and not c.error
-        ]
+        elapsed, replies = await self._send(uid, "/matches")
         if not replies:
             self.problems.append(f"/matches of {uid} got no reply")
         return elapsed, any(c.params.get("reply_markup") for c in replies)

@@ -63,17 +63,17 @@ def plain(message: ChatMessage | None) -> str:
     return telegram_html.parse(message.text or message.caption or "")
 
 
-def results(bot: BotDriver, user: FakeUser) -> ChatMessage:
-    """The newest message with search buttons."""
+def results(bot: BotDriver, user: FakeUser, prefix: str = "sq:") -> ChatMessage:
+    """The newest message with search buttons (``prefix``: staff search's ``ss:``)."""
     for message in reversed(bot.transport.messages(user.id)):
-        if any(data.startswith("sq:") for row in message.buttons() for _t, data in row):
+        if any(data.startswith(prefix) for row in message.buttons() for _t, data in row):
             return message
-    raise LookupError("no search results")
+    raise LookupError(f"no message with {prefix} buttons")
 
 
-async def press(bot: BotDriver, user: FakeUser, label: str) -> Exchange:
+async def press(bot: BotDriver, user: FakeUser, label: str, prefix: str = "sq:") -> Exchange:
     """Press a button of the newest results message by (part of) its label."""
-    message = results(bot, user)
+    message = results(bot, user, prefix)
     for row in message.buttons():
         for text, data in row:
             if label.casefold() in text.casefold():

@@ -16,7 +16,8 @@ from bot.transport.offline import ChatMessage
 from bot.transport.updates import FakeUser
 from tests.conftest import make_settings
 from tests.e2e.test_matching import RITA
-from tests.e2e.test_search import plain
+from tests.e2e.test_search import plain, results, set_profile
+from tests.e2e.test_search import press as press_in
 from tests.e2e.test_staff_reports import (
     ADMIN,
     ANNA_NAME,
@@ -28,25 +29,18 @@ from tests.e2e.test_staff_reports import (
 from tests.helpers import register
 
 # German-speaking staff of the same partnership.
+STAFF = "ss:"  # staff search's buttons
 KLAUS = FakeUser(id=7_310_051_001, first_name="Klaus", username="klaus_te", language_code="de")
 
 
 def listing(bot: BotDriver, user: FakeUser) -> ChatMessage:
     """The newest message with staff search buttons."""
-    for message in reversed(bot.transport.messages(user.id)):
-        if any(data.startswith("ss:") for row in message.buttons() for _t, data in row):
-            return message
-    raise LookupError("no list of participants")
+    return results(bot, user, STAFF)
 
 
 async def press(bot: BotDriver, user: FakeUser, label: str) -> Exchange:
     """Press a button of the newest list by (part of) its label."""
-    message = listing(bot, user)
-    for row in message.buttons():
-        for text, data in row:
-            if label.casefold() in text.casefold():
-                return await bot.press_data(user, data, message.message_id)
-    raise LookupError(f"no button {label!r}: {message.button_texts()}")
+    return await press_in(bot, user, label, STAFF)
 
 
 async def test_staff_list_everyone_with_their_state_and_contact(
@@ -225,17 +219,6 @@ async def test_a_staff_member_with_a_profile_keeps_search_for_partners(
     # Both lists stay usable side by side: each keeps its own buttons and version.
     r = await press(bot, anna, "State")
     assert r.edited and not r.toasts
-
-
-async def set_profile(bot: BotDriver, user_id: int, **values: object) -> None:
-    from storage.models import Profile
-
-    async with services_of(bot.app).db.session() as session:
-        profile = await session.get(Profile, user_id)
-        assert profile is not None
-        for name, value in values.items():
-            setattr(profile, name, value)
-        await session.commit()
 
 
 async def test_a_large_scope_gives_the_same_list_from_a_worker_thread(
