@@ -124,8 +124,8 @@ def card(result: Result, vocabulary: Vocabulary, partnerships: Mapping[int, str]
     languages = [language_name(c) for c in p.languages]
     lines.append("🏭 " + esc(format_list(ecosystems)) + " · 💬 " + esc(format_list(languages)))
     lines.append("📅 " + field_value(p, "availability"))
-    lines.append(f"<b>{esc(_('Offers'))}:</b> {esc(_clip(p.offers or ''))}")
-    lines.append(f"<b>{esc(_('Seeks'))}:</b> {esc(_clip(p.seeks or ''))}")
+    lines.append(f"<b>{esc(_('Offers'))}:</b> {esc(view.shorten(p.offers, CLIP))}")
+    lines.append(f"<b>{esc(_('Seeks'))}:</b> {esc(view.shorten(p.seeks, CLIP))}")
     contact = [contact_link(p.user_id, p.name or p.organisation or "", result.user.username)]
     if p.email:
         contact.append(esc(p.email))
@@ -147,7 +147,7 @@ def criteria_text(filters: Filters, partnerships: Mapping[int, str]) -> str:
 
 
 def page_count(total: int) -> int:
-    return max(1, -(-total // PER_PAGE))
+    return view.page_count(total, PER_PAGE)
 
 
 def page_keyboard(
@@ -164,7 +164,12 @@ def page_keyboard(
         return callbacks.staff_change(version, step, value)
 
     keyboard: Keyboard = [
-        [Button(f"📄 {r.number}. " + _short(r.profile.organisation), callbacks.staff_open(r.token))]
+        [
+            Button(
+                f"📄 {r.number}. " + view.shorten(r.profile.organisation, BUTTON_NAME),
+                callbacks.staff_open(r.token),
+            )
+        ]
         for r in results
     ]
     nav = []
@@ -243,13 +248,3 @@ def _partnership_name(value: str, partnerships: Mapping[int, str]) -> str:
     if value == members.NO_PARTNERSHIP:
         return _("No partnership")
     return partnerships.get(int(value), "") or _("Partnership")
-
-
-def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= CLIP else text[: CLIP - 1].rstrip() + "…"
-
-
-def _short(name: str | None) -> str:
-    name = " ".join((name or "").split())
-    return name if len(name) <= BUTTON_NAME else name[: BUTTON_NAME - 1].rstrip() + "…"

@@ -158,8 +158,9 @@ def criteria_text(filters: Filters) -> str:
     return " · ".join(parts)
 
 
-def page_count(total: int) -> int:
-    return max(1, -(-total // PER_PAGE))
+def page_count(total: int, per_page: int = PER_PAGE) -> int:
+    """Pages of ``per_page`` results (one even when nothing fits)."""
+    return max(1, -(-total // per_page))
 
 
 def page_keyboard(
@@ -172,7 +173,10 @@ def page_keyboard(
     keyboard: Keyboard = [
         [
             Button(
-                f"👍 {r.number}. " + _("Interested") + ": " + _short(r.profile.organisation),
+                f"👍 {r.number}. "
+                + _("Interested")
+                + ": "
+                + shorten(r.profile.organisation, BUTTON_NAME),
                 callbacks.interested(r.token),
             )
         ]
@@ -279,9 +283,10 @@ def _clip(text: str) -> str:
     return text if len(text) <= CLIP else text[: CLIP - 1].rstrip() + "…"
 
 
-def _short(name: str | None) -> str:
-    name = " ".join((name or "").split())
-    return name if len(name) <= BUTTON_NAME else name[: BUTTON_NAME - 1].rstrip() + "…"
+def shorten(text: str | None, limit: int) -> str:
+    """``text`` on one line, white space collapsed, cut to ``limit`` characters with "…"."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def register_first() -> str:
@@ -295,10 +300,7 @@ def register_first() -> str:
 
 def article_description(peer: Profile) -> str:
     """An inline result's second line: country and the start of what it offers."""
-    offers = " ".join((peer.offers or "").split())
-    if len(offers) > DESCRIPTION:
-        offers = offers[: DESCRIPTION - 1].rstrip() + "…"
-    return f"{country_name(peer.country or '')} · {offers}"
+    return f"{country_name(peer.country or '')} · {shorten(peer.offers, DESCRIPTION)}"
 
 
 def shared_profile(peer: Profile) -> str:
