@@ -10,7 +10,7 @@ from bot.services.matchmaking.population import (
     Snapshot,
     key,
     participant,
-    stored_terms,
+    terms_of,
 )
 
-__all__ = ["OFF_LOOP_FROM", "Population", "Snapshot", "key", "participant", "stored_terms"]
+__all__ = ["OFF_LOOP_FROM", "Population", "Snapshot", "key", "participant", "terms_of"]

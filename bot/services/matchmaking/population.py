@@ -18,7 +18,7 @@ import gc
 import hashlib
 import logging
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -134,6 +134,20 @@ def stored_terms(
     )
 
 
+def terms_of(
+    vocabulary: Vocabulary, rows: Sequence[Row], people: Sequence[Participant]
+) -> tuple[list[Terms], list[int]]:
+    """Each row's terms: the stored ones where they are still valid, the others read from
+    the texts now (``people``: the rows' participants, in order); and the positions of the
+    rows read now (pure CPU)."""
+    shared = SharedConcepts()
+    found = [stored_terms(vocabulary, r, shared) for r in rows]
+    read = [i for i, t in enumerate(found) if t is None]
+    for i, t in zip(read, extract_terms(vocabulary, [people[i] for i in read]), strict=True):
+        found[i] = t
+    return [t for t in found if t is not None], read
+
+
 def participant(row: Row, has_exchange: bool) -> Participant:
     # Positional: 100,000 of these are made at a start, and keywords cost a third more.
     return Participant(
@@ -205,15 +219,9 @@ class Population:
         def build() -> tuple[MatchIndex, dict[int, Terms]]:
             rows = repo_population.parse_rows(box.pop())
             people = [participant(r, r.user_id in visited) for r in rows]
-            shared = SharedConcepts()
-            terms = [stored_terms(vocabulary, r, shared) for r in rows]
-            stale = [i for i, t in enumerate(terms) if t is None]
-            fresh = extract_terms(vocabulary, [people[i] for i in stale])
-            for i, t in zip(stale, fresh, strict=True):
-                terms[i] = t
-            done = [t for t in terms if t is not None]
-            index = MatchIndex(people, vocabulary, today=today, terms=done)
-            return index, {rows[i].user_id: t for i, t in zip(stale, fresh, strict=True)}
+            terms, read = terms_of(vocabulary, rows, people)
+            index = MatchIndex(people, vocabulary, today=today, terms=terms)
+            return index, {rows[i].user_id: terms[i] for i in read}
 
         self._index, unsaved = await asyncio.to_thread(build)
         if len(self._index) >= FREEZE_FROM:

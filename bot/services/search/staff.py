@@ -19,16 +19,11 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.i18n import _
-from bot.matching.engine import MatchIndex, Participant, Terms, extract_terms
+from bot.matching.engine import MatchIndex, Participant, Terms
 from bot.matching.vocabulary import Vocabulary
 from bot.services import collector
 from bot.services.deeplinks import Links
-from bot.services.matchmaking.access import (
-    Population,
-    key,
-    participant,
-    stored_terms,
-)
+from bot.services.matchmaking.access import Population, key, participant, terms_of
 from bot.services.partnerships.access import Scope, StaffAccess
 from bot.services.profile_text import InputError
 from bot.services.search import callbacks, members, staff_view, state
@@ -229,23 +224,16 @@ class StaffSearch:
         today: date,
     ) -> Found:
         """Build the members, rank and narrow them (pure CPU)."""
-        outside = {r.user_id: r for r in full}
-        missing = [r for r in full if stored_terms(self.vocabulary, r) is None]
-        computed = dict(
-            zip(
-                (r.user_id for r in missing),
-                extract_terms(self.vocabulary, [participant(r, False) for r in missing]),
-                strict=True,
-            )
-        )
+        people = [participant(r, False) for r in full]
+        terms_read, _read = terms_of(self.vocabulary, full, people)
+        outside = {r.user_id: (p, t) for r, p, t in zip(full, people, terms_read, strict=True)}
         found: dict[str, Member] = {}
         for row in repo_search.parse_members(raw):
-            slot = index.position.get(key(row.user_id))
             if row.user_id in outside:
-                r = outside[row.user_id]
-                person = participant(r, False)
-                terms = computed.get(r.user_id) or stored_terms(self.vocabulary, r) or Terms()
-            elif slot is not None and (person := index.people[slot]) is not None:
+                person, terms = outside[row.user_id]
+            elif (slot := index.position.get(key(row.user_id))) is not None and (
+                person := index.people[slot]
+            ) is not None:
                 terms = Terms(index.concepts.offers[slot], index.concepts.seeks[slot])
             else:
                 continue  # erased or changed meanwhile
