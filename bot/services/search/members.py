@@ -29,6 +29,7 @@ from bot.services.search.ranking import (
     Hit,
     available_soon,
     fuzzy_similarity,
+    most_frequent,
     set_fit,
     why,
 )
@@ -162,10 +163,9 @@ def choices(
 ) -> list[str]:
     """The values of a criterion that would leave some hit, given the other criteria, most
     frequent first."""
-    counts: dict[str, int] = {}
-    for hit in narrow(members, hits, filters.without(field), today):
-        m = members[hit.key]
-        values: Iterable[str] = {
+
+    def values(m: Member) -> Iterable[str]:
+        return {
             "role": roles(m),
             "country": (m.country,),
             "ecosystem": m.ecosystems,
@@ -173,7 +173,6 @@ def choices(
             "status": (m.status,),
             "partnership": (m.partnership,),
         }.get(field, ())
-        for value in values:
-            if value:
-                counts[value] = counts.get(value, 0) + 1
-    return sorted(counts, key=lambda v: (-counts[v], v))
+
+    narrowed = narrow(members, hits, filters.without(field), today)
+    return most_frequent(values(members[h.key]) for h in narrowed)

@@ -302,19 +302,30 @@ def choices(
 ) -> list[str]:
     """The values of a criterion that would leave some hit, given the other criteria
     (roles, countries, ecosystems or languages of the hits), most frequent first."""
-    counts: dict[str, int] = {}
-    for hit in narrow(index, searcher, hits, filters.without(field), today):
+
+    def values(hit: Hit) -> Iterable[str]:
         peer, j = index.participant(hit.key), index.position.get(hit.key)
         if peer is None or j is None:
-            continue
+            return ()
         roles = (HOSTS,) * bool(index.can_host[j]) + (VISITORS,) * bool(index.can_visit[j])
-        values: Iterable[str] = {
+        return {
             "role": roles,
             "country": (peer.country,),
             "ecosystem": peer.ecosystems,
             "language": peer.languages,
         }.get(field, ())
-        for value in values:
+
+    return most_frequent(
+        values(h) for h in narrow(index, searcher, hits, filters.without(field), today)
+    )
+
+
+def most_frequent(values: Iterable[Iterable[str]]) -> list[str]:
+    """The distinct non-empty values of all the groups, the most frequent first (ties by
+    value): the options of a criterion."""
+    counts: dict[str, int] = {}
+    for group in values:
+        for value in group:
             if value:
                 counts[value] = counts.get(value, 0) + 1
     return sorted(counts, key=lambda v: (-counts[v], v))
