@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
 from storage.send_budget import SharedSendBudget
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An async engine; SQLite gets WAL, foreign keys, a busy timeout and one thread hop per
+    statement (``storage.sqlite_driver``)."""
+    if make_url(url).drivername == "sqlite+aiosqlite":
+        kwargs.setdefault("module", sqlite_driver.dbapi())
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

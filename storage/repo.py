@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -49,10 +49,21 @@ async def get_or_add_user(session: AsyncSession, *, user_id: int) -> User:
     return user
 
 
+def _loaded(session: AsyncSession, model: type[Any], key: int) -> Any:
+    """The row of ``model`` with primary key ``key`` if the session holds it, current (no
+    query)."""
+    row = session.identity_map.get(session.identity_key(model, key))
+    return None if row is None or inspect(row).expired_attributes else row
+
+
 async def get_user_and_profile(
     session: AsyncSession, *, user_id: int
 ) -> tuple[User | None, Profile | None]:
-    """User and profile in one round trip."""
+    """User and profile in one round trip, or none when both are in the session already (the
+    unit of work of an update loads its user's at the start)."""
+    user = _loaded(session, User, user_id)
+    if user is not None and (profile := _loaded(session, Profile, user_id)) is not None:
+        return user, profile
     row = (
         await session.execute(
             select(User, Profile)

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, delete, func, or_, select, update
+from sqlalchemy import Text, and_, bindparam, cast, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,15 +40,29 @@ async def claim_update(session: AsyncSession, *, update_id: int, now: datetime) 
     """Mark the update handled in the caller's transaction; False when it was handled
     before (a second delivery). On PostgreSQL a concurrent claim of the same update waits
     for this transaction and then gets False. The stored payload is dropped."""
-    statement = _insert(session, InboxUpdate).values(
-        update_id=update_id, payload=None, received_at=now, handled_at=now, failed=False
+    statement = _CLAIM[session.get_bind().dialect.name == "postgresql"]
+    return (await session.execute(statement, {"id": update_id, "now": now})).first() is not None
+
+
+def _claim(insert: Any) -> Any:
+    # Built once, on the table rather than the ORM class: every update runs it, and building
+    # it per call and going through the ORM's insert path cost 0.3 ms of the event loop.
+    table: Any = InboxUpdate.__table__
+    statement = insert(table).values(
+        update_id=bindparam("id"),
+        payload=None,
+        received_at=bindparam("now"),
+        handled_at=bindparam("now"),
+        failed=False,
     )
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=["update_id"],
-        set_={"handled_at": now, "payload": None},
-        where=InboxUpdate.handled_at.is_(None),  # type: ignore[union-attr]
-    ).returning(InboxUpdate.update_id)
-    return (await session.execute(statement)).first() is not None
+        set_={"handled_at": bindparam("now"), "payload": None},
+        where=table.c.handled_at.is_(None),
+    ).returning(table.c.update_id)
+
+
+_CLAIM = {False: _claim(sqlite.insert), True: _claim(postgresql.insert)}
 
 
 async def mark_update_failed(session: AsyncSession, *, update_id: int, now: datetime) -> None:

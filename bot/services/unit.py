@@ -24,7 +24,7 @@ from bot.i18n import pick_language, set_language
 from bot.services.languages import LanguageCache
 from bot.services.outbox import LEASE, UNREACHABLE
 from bot.services.ui import Notice
-from storage import repo_delivery
+from storage import repo, repo_delivery
 from storage.db import Database
 from storage.models import OutboxMessage
 
@@ -78,9 +78,17 @@ class Units:
                 await session.rollback()
                 yield None
                 return
-            if user_id:  # whoever writes can be written to (after a block, a "chat not found")
-                await repo_delivery.set_unreachable(session, user_id=user_id, when=None)
-            stored = await self.languages.stored(session, user_id) if user_id else None
+            stored = None
+            if user_id:
+                # The person who acted, with their profile, in one query: the services read
+                # them from the session's identity map instead of querying again.
+                user, _profile = await repo.get_user_and_profile(session, user_id=user_id)
+                if user is not None:
+                    # Whoever writes can be written to (after a block, a "chat not found").
+                    if user.unreachable_at is not None:
+                        user.unreachable_at = None
+                    stored = user.language
+                    self.languages.remember(user_id, stored)
             set_language(pick_language(stored, client_language))
             unit = Unit(session, now)
             yield unit
