@@ -53,7 +53,7 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     """A DBAPI cursor whose statements each cost one hand-over to the worker thread."""
 
-    __slots__ = ("_description", "_rowcount", "_lastrowid", "_arraysize")
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
         # No sqlite3 cursor is made here (that was a hop of its own): ``_run`` makes one.
@@ -113,6 +113,14 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneHopCursor
+
+    def rollback(self) -> None:
+        # The pool rolls back every connection it takes back, most often after a commit:
+        # with no transaction open there is nothing to ask the worker thread.
+        driver = self._connection._connection
+        if driver is not None and not driver.in_transaction:
+            return
+        super().rollback()
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
