@@ -39,6 +39,14 @@ async def get_user(session: AsyncSession, *, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def get_users(session: AsyncSession, *, user_ids: Collection[int]) -> dict[int, User]:
+    """The user rows of ``user_ids`` that exist, by id (one query)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(select(User).where(User.id.in_(list(user_ids))))  # type: ignore[attr-defined]
+    return {user.id: user for user in rows.scalars()}
+
+
 async def get_or_add_user(session: AsyncSession, *, user_id: int) -> User:
     """The user row; a new one (no question open) for someone the bot does not know yet,
     such as a staff member who never registered."""
@@ -153,6 +161,25 @@ async def proposals_of(session: AsyncSession, *, user_id: int) -> list[Proposal]
         select(Proposal).where(or_(Proposal.a_id == user_id, Proposal.b_id == user_id))
     )
     return list(rows.scalars())
+
+
+async def partners_of(session: AsyncSession, *, user_ids: Collection[int]) -> dict[int, set[int]]:
+    """For each of ``user_ids``, the others in their proposals (one query for all)."""
+    ids = list(user_ids)
+    found: dict[int, set[int]] = {i: set() for i in ids}
+    if not ids:
+        return found
+    rows = await session.execute(
+        select(Proposal.a_id, Proposal.b_id).where(
+            or_(Proposal.a_id.in_(ids), Proposal.b_id.in_(ids))  # type: ignore[attr-defined]
+        )
+    )
+    for a, b in rows.all():
+        if a in found:
+            found[a].add(b)
+        if b in found:
+            found[b].add(a)
+    return found
 
 
 async def proposal_between(session: AsyncSession, *, a_id: int, b_id: int) -> Proposal | None:

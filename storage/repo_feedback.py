@@ -4,7 +4,7 @@ a match both sides wanted. Never pooled across people."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,12 +14,24 @@ from storage.models import ConceptFeedback, utcnow
 
 async def concept_bias(session: AsyncSession, *, user_id: int) -> dict[str, float]:
     """The user's factor per concept (absent: 1, nothing learnt)."""
+    return (await concept_biases(session, user_ids=[user_id]))[user_id]
+
+
+async def concept_biases(
+    session: AsyncSession, *, user_ids: Collection[int]
+) -> dict[int, dict[str, float]]:
+    """``concept_bias`` of each of ``user_ids``, in one query."""
+    found: dict[int, dict[str, float]] = {i: {} for i in user_ids}
+    if not found:
+        return found
     rows = await session.execute(
-        select(ConceptFeedback.concept, ConceptFeedback.factor).where(
-            ConceptFeedback.user_id == user_id
+        select(ConceptFeedback.user_id, ConceptFeedback.concept, ConceptFeedback.factor).where(
+            ConceptFeedback.user_id.in_(list(found))  # type: ignore[attr-defined]
         )
     )
-    return {concept: float(factor) for concept, factor in rows.all()}
+    for user_id, concept, factor in rows.all():
+        found[user_id][concept] = float(factor)
+    return found
 
 
 async def adjust_concepts(

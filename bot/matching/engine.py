@@ -716,6 +716,51 @@ class MatchIndex:
             for t, j in zip(top.tolist(), cand[top].tolist(), strict=True)
         ]
 
+    def in_top(
+        self,
+        key: str,
+        other: str,
+        k: int = 5,
+        exclude: Collection[str] = (),
+        bias: Mapping[str, float] | None = None,
+    ) -> bool:
+        """Whether ``other`` is among the ``k`` best peers of ``key``: the same answer as
+        ``other in [p.key for p in propose(key, k, exclude, bias)]``, for less.
+
+        Only the peers whose score bounds leave it open whether they beat ``other`` have
+        their texts compared, it stops as soon as ``k`` peers are known to beat ``other``,
+        and no reasons are worked out. Pushing a newcomer to the people who would rank them
+        near the top asks this of 20 people at once (``Matchmaking.new_participant``)."""
+        i, j = self.position.get(key), self.position.get(other)
+        if i is None or j is None or self.paused[i] or k < 1:
+            return False
+        admissible = self._admissible(i, exclude)
+        if not admissible[j]:
+            return False
+        cand = np.flatnonzero(admissible)
+        if cand.size <= k:
+            return True
+        raw = self._concept_points(i, cand, _Weights(self, bias))
+        at = int(np.searchsorted(cand, j))
+        mine = _squash(raw[at : at + 1] + _text_points(self._text_similarity(i, cand[at : at + 1])))
+        score = mine[0]
+        # Ties go to the lower position, as in propose().
+        lower, upper = _squash(raw), _squash(raw + _MAX_TEXT_POINTS)
+        earlier = cand < j
+        sure = (lower > score) | (earlier & (lower == score))
+        sure[at] = False
+        ahead = int(np.count_nonzero(sure))
+        if ahead >= k:
+            return False
+        open_ = ~sure & ((upper > score) | (earlier & (upper == score)))
+        open_[at] = False
+        rest = cand[open_]
+        if rest.size == 0:
+            return True
+        exact = _squash(raw[open_] + _text_points(self._text_similarity(i, rest)))
+        ahead += int(np.count_nonzero((exact > score) | ((rest < j) & (exact == score))))
+        return ahead < k
+
     def rank_all(self, k: int = 5) -> dict[str, list[Proposal]]:
         """Top ``k`` for everyone (batch use)."""
         return {key: self.propose(key, k) for key in self.position}

@@ -80,6 +80,30 @@ class Snapshot:
         async with self.lock:
             return await asyncio.to_thread(self.index.propose, user_key, k, exclude, bias)
 
+    async def in_top(
+        self, readers: Sequence[tuple[str, Collection[str]]], other: str, k: int
+    ) -> list[bool]:
+        """For each reader (a key and the keys they have seen), whether ``other`` is among
+        their ``k`` best proposals, each weighted by the reader's own answers, as ``propose``
+        would rank them: one query for the readers' biases, one worker thread for all."""
+        if not readers:
+            return []
+        biases = await repo_feedback.concept_biases(
+            self.unit.session, user_ids=[int(reader) for reader, _seen in readers]
+        )
+        index = self.index
+
+        def check() -> list[bool]:
+            return [
+                index.in_top(reader, other, k, seen, biases[int(reader)])
+                for reader, seen in readers
+            ]
+
+        if len(index) < OFF_LOOP_FROM:
+            return check()
+        async with self.lock:
+            return await asyncio.to_thread(check)
+
     async def row(self, user_id: int) -> tuple[User, Profile]:
         """The user and profile of someone in the population."""
         row = self._rows.get(user_id)

@@ -464,21 +464,28 @@ class Matchmaking:
             return
         session = unit.session
         now = self.clock.now()
-        existing = {
-            _other_id(p, user_id) for p in await repo.proposals_of(session, user_id=user_id)
-        }
-        for candidate in await pop.propose(key(user_id), 20):
+        candidates = await pop.propose(key(user_id), 20)
+        ids = [int(c.key) for c in candidates]
+        users = await repo.get_users(session, user_ids=ids)
+        partners = await repo.partners_of(session, user_ids=[user_id, *ids])
+        readers = []
+        for candidate in candidates:
             other = int(candidate.key)
-            other_user = await repo.get_user(session, user_id=other)
-            if other in existing or other_user is None or other_user.paused:
+            other_user = users.get(other)
+            if other in partners[user_id] or other_user is None or other_user.paused:
                 continue
             if other_user.pushed_at and now - other_user.pushed_at < timedelta(days=1):
                 continue
-            mine = await repo.proposals_of(session, user_id=other)
-            seen = {key(_other_id(p, other)) for p in mine}
-            top = [p.key for p in await pop.propose(candidate.key, 5, exclude=seen)]
-            if key(user_id) not in top:
+            readers.append(candidate)
+        # The newcomer in the reader's top 5, of those the reader has not been shown yet.
+        fits = await pop.in_top(
+            [(c.key, {key(p) for p in partners[int(c.key)]}) for c in readers], key(user_id), 5
+        )
+        for candidate, fit in zip(readers, fits, strict=True):
+            if not fit:
                 continue
+            other = int(candidate.key)
+            other_user = users[other]
             a, b = sorted((user_id, other))
             proposal = Proposal(a_id=a, b_id=b, score=candidate.score)
             _set_mine(proposal, other, Side.SHOWN, shown=now)
