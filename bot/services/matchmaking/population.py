@@ -253,9 +253,11 @@ class Population:
                 rows = repo_population.parse_rows(box.pop())
                 people = [participant(r, r.user_id in visited) for r in rows]
             terms, read = terms_of(vocabulary, rows, people)
+            unsaved = {rows[i].user_id: terms[i] for i in read}
+            del rows  # before the index is built: the rows' own strings would add to the peak
             with collector.paused():
                 index = MatchIndex(people, vocabulary, today=today, terms=terms)
-            return index, {rows[i].user_id: terms[i] for i in read}
+            return index, unsaved
 
         self._index, unsaved = await asyncio.to_thread(build)
         if len(self._index) >= FREEZE_FROM:
