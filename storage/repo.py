@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, inspect, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -57,6 +57,14 @@ async def get_or_add_user(session: AsyncSession, *, user_id: int) -> User:
     return user
 
 
+# Built once: every update runs it (building it, and its cache key, per call cost 0.1 ms).
+_USER_AND_PROFILE = (
+    select(User, Profile)
+    .outerjoin(Profile, Profile.user_id == User.id)  # type: ignore[arg-type]
+    .where(User.id == bindparam("user_id"))
+)
+
+
 def _loaded(session: AsyncSession, model: type[Any], key: int) -> Any:
     """The row of ``model`` with primary key ``key`` if the session holds it, current (no
     query)."""
@@ -72,13 +80,7 @@ async def get_user_and_profile(
     user = _loaded(session, User, user_id)
     if user is not None and (profile := _loaded(session, Profile, user_id)) is not None:
         return user, profile
-    row = (
-        await session.execute(
-            select(User, Profile)
-            .outerjoin(Profile, Profile.user_id == User.id)
-            .where(User.id == user_id)
-        )
-    ).first()
+    row = (await session.execute(_USER_AND_PROFILE, {"user_id": user_id})).first()
     if row is None:
         return None, None
     return row[0], row[1]
