@@ -33,6 +33,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.matching.normalise import content_words
+from bot.matching.postings import Postings
 from bot.matching.vocabulary import Vocabulary
 
 CAN_VISIT, CAN_HOST = 1, 2
@@ -216,59 +217,6 @@ class _Concepts:
         self.seeks: list[frozenset[str]] = []
 
 
-class _Postings:
-    """Concept -> the slots that mention it, as sorted ``int32`` arrays.
-
-    Changes wait in small pending lists and are merged into a concept's array when it is
-    next read. Python sets of slots cost about 36 bytes per entry (51 MB with 100,000
-    profiles); an array costs 4."""
-
-    def __init__(self) -> None:
-        self._arrays: dict[str, np.ndarray] = {}
-        self._added: dict[str, list[int]] = {}
-        self._removed: dict[str, set[int]] = {}
-
-    def add(self, slots: Iterable[int], items: Iterable[Iterable[str]]) -> None:
-        """Each slot mentions its items (one iterable of items per slot)."""
-        added = self._added
-        for slot, its in zip(slots, items, strict=True):
-            for item in its:
-                pending = added.get(item)
-                if pending is None:
-                    added[item] = [slot]
-                else:
-                    pending.append(slot)
-
-    def discard(self, slot: int, items: Iterable[str]) -> None:
-        for item in items:
-            if item in self._added:  # removals apply before additions: merge those first
-                self._merge(item)
-            if item in self._arrays:
-                self._removed.setdefault(item, set()).add(slot)
-
-    def get(self, item: str) -> np.ndarray | None:
-        if item in self._added or item in self._removed:
-            self._merge(item)
-        return self._arrays.get(item)
-
-    def _merge(self, item: str) -> None:
-        hits = self._arrays.get(item, _NO_SLOTS)
-        removed = self._removed.pop(item, None)
-        if removed:
-            gone = np.fromiter(removed, np.int32, len(removed))
-            hits = hits[~np.isin(hits, gone, assume_unique=True)]
-        added = self._added.pop(item, None)
-        if added:
-            hits = np.union1d(hits, np.asarray(added, dtype=np.int32))
-        if hits.size:
-            self._arrays[item] = hits
-        else:
-            self._arrays.pop(item, None)
-
-
-_NO_SLOTS = np.zeros(0, dtype=np.int32)
-
-
 # Dates are stored as days since a fixed epoch and working days counted from it, so the index
 # does not depend on the day it was built: "not before tomorrow" is applied at query time.
 EPOCH = np.datetime64("2000-01-03", "D")  # a Monday
@@ -317,10 +265,10 @@ class MatchIndex:
         self.lang_bit: dict[str, int] = {}
         self.concepts = _Concepts()
         self.offers_by, self.seeks_by, self.any_by, self.eco_by = (
-            _Postings(),
-            _Postings(),
-            _Postings(),
-            _Postings(),
+            Postings(),
+            Postings(),
+            Postings(),
+            Postings(),
         )
         self.offers_text: list[str] = []
         self.seeks_text: list[str] = []
@@ -582,7 +530,7 @@ class MatchIndex:
         return _idf_weight(0 if hits is None else int(hits.size), len(self.position))
 
     def _counts(
-        self, concepts: Iterable[str], index: _Postings, weights: _Weights | None = None
+        self, concepts: Iterable[str], index: Postings, weights: _Weights | None = None
     ) -> np.ndarray:
         """Per slot, the summed weights of ``concepts`` it has in ``index`` (1 each without
         ``weights``)."""
@@ -593,7 +541,7 @@ class MatchIndex:
                 total[hits] += 1.0 if weights is None else weights[concept]
         return total
 
-    def _served(self, concepts: Iterable[str], index: _Postings, weights: _Weights) -> np.ndarray:
+    def _served(self, concepts: Iterable[str], index: Postings, weights: _Weights) -> np.ndarray:
         """Per slot, how well its entries in ``index`` meet ``concepts``: the concept's weight
         for the concept itself, else ``RELATED_CREDIT`` of the weaker weight for the best
         neighbour of the concept (see :meth:`Vocabulary.neighbours`)."""
