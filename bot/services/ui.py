@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,8 +139,32 @@ def stale_button() -> Outcome:
 
 
 def esc(value: object) -> str:
-    """Escape user-provided text for HTML messages."""
-    return html.escape(str(value), quote=False)
+    """Escape user-provided text for HTML messages.
+
+    Text with explicit directional controls (a right-to-left override U+202E, embeddings,
+    isolates) is isolated (FSI … PDI), so that they act on that text only: a name with an
+    override left open would otherwise reverse the rest of the line it is shown in, such as
+    "wants to meet you" after it. A PDI in the text that closes nothing of its own would close
+    the isolate early; it does nothing where the text was typed, so it is left out, and what
+    the text leaves open is closed before the isolate ends."""
+    text = html.escape(str(value), quote=False)
+    if text.isascii() or _DIRECTIONAL.search(text) is None:
+        return text
+    kept, depth = [], 0
+    for c in text:
+        if c in _ISOLATES:
+            depth += 1
+        elif c == _PDI:
+            if not depth:
+                continue
+            depth -= 1
+        kept.append(c)
+    return _FSI + "".join(kept) + _PDI * depth + _PDI
+
+
+_FSI, _PDI = "\u2068", "\u2069"
+_ISOLATES = frozenset("\u2066\u2067\u2068")  # LRI, RLI, FSI
+_DIRECTIONAL = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides, isolates
 
 
 def contact_link(user_id: int, name: str, username: str | None) -> str:

@@ -264,3 +264,15 @@ async def test_mydata_includes_proposals_without_revealing_the_other_side(
     r = await bot.send(anna, "/mydata")
     [proposal] = json.loads(r.last.document.content)["proposals"]
     assert {proposal["a_id"], proposal["b_id"]} == {anna.id, RITA.id}
+
+
+async def test_an_override_in_a_name_does_not_reverse_the_rest_of_the_card(
+    bot: BotDriver, anna: FakeUser
+) -> None:
+    """Rita's organisation starts with a right-to-left override: in Anna's card it is
+    isolated, so it cannot turn the card's own words around."""
+    await register(bot, anna)
+    await register(bot, RITA, **{**RITA_ANSWERS, "organisation": "\u202eCluster Têxtil Portugal"})
+    card = bot.transport.last_message(anna.id)
+    assert card is not None and "A new participant fits you well" in (card.text or "")
+    assert "\u2068\u202eCluster Têxtil Portugal\u2069" in (card.text or "")
