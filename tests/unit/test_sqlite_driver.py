@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, exc, insert, select, text, update
 
 from storage import repo
 from storage.db import Database
-from storage.models import InboxUpdate, User
+from storage.models import InboxUpdate, OutboxMessage, User
 from storage.sqlite_driver import OneHopCursor
 
 
@@ -75,6 +75,18 @@ async def test_results_match_sqlite(db: Database) -> None:
         await session.commit()
     async with db.session() as session:
         assert (await repo.get_user(session, user_id=2)).state == "gone"
+
+
+async def test_generated_keys_come_back(db: Database) -> None:
+    async with db.session() as session:
+        first, second = OutboxMessage(chat_id=1, message={}), OutboxMessage(chat_id=2, message={})
+        session.add(first)
+        await session.flush()  # one row
+        session.add(second)
+        await session.flush()
+        assert first.id is not None and second.id == first.id + 1
+        result = await session.execute(insert(OutboxMessage).values(chat_id=3, message={}))
+        assert result.inserted_primary_key == (second.id + 1,)
 
 
 async def test_errors_keep_their_class_and_the_session_goes_on(db: Database) -> None:
