@@ -36,11 +36,13 @@ import asyncio
 import copy
 import cProfile
 import gc
+import importlib.util
 import io
 import json
 import os
 import platform
 import pstats
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -51,9 +53,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -85,6 +89,7 @@ WARMUP_USERS = 5
 PROBE_ID = 909_090_909  # never collides with the other integers in an update
 ECHO_TOKEN = "123456:OFFLINE"
 SIDES = ("cxbot", "echo", "replay")
+POPULATION_BASE = 10_000_000  # the user ids of bench/population.py's bulk-inserted profiles
 
 
 # --------------------------------------------------------------------------- settings
@@ -110,16 +115,23 @@ class Step:
     kind: str  # "command", "text" or "button"
     label: str  # e.g. "button ecosystems:4", "text @city" (the step the user was at)
     payload: dict[str, Any]  # Bot API JSON of the update, for the probe user
-    calls: list[tuple[str, dict[str, Any]]]  # Bot API calls cxbot made for it
+    calls: list[tuple[str, dict[str, Any]]]  # Bot API calls cxbot made for it, in its chat
+    others: int = 0  # messages cxbot sent other people for it (pushes to existing profiles)
 
 
 @dataclass
 class Script:
     steps: list[Step]
 
+    population: int = 0  # existing profiles the probe registered among
+
     @property
     def api_calls_per_user(self) -> int:
         return sum(len(s.calls) for s in self.steps)
+
+    @property
+    def others_per_user(self) -> int:
+        return sum(s.others for s in self.steps)
 
 
 class _RecordingDriver(BotDriver):
@@ -156,11 +168,23 @@ def _label(payload: dict[str, Any], before: str | None) -> str:
     return f"text @{before or 'new'}"
 
 
-async def record_script(tmp: Path) -> Script:
-    """Register one probe user the way the tests do and record what it sent."""
-    url = f"sqlite+aiosqlite:///{tmp / 'probe.sqlite3'}"
-    driver = await _RecordingDriver.start(make_settings(url), clock=FixedClock(NOW))
+def _own(params: dict[str, Any], user_id: int) -> bool:
+    """A call in the chat of the user who acted (an answer to their button has no chat)."""
+    return params.get("chat_id", user_id) == user_id
+
+
+async def record_script(tmp: Path, seed: Path | None = None) -> Script:
+    """Register one probe user the way the tests do and record what it sent; among the
+    existing profiles of ``seed`` (a copy of it) when given."""
+    db = tmp / "probe.sqlite3"
+    if seed is not None:
+        shutil.copyfile(seed, db)
+    driver = await _RecordingDriver.start(
+        make_settings(f"sqlite+aiosqlite:///{db}"), clock=FixedClock(NOW)
+    )
     driver.recorded = []
+    for chat in population_ids(db):  # they wrote to the bot once: it may write to them
+        driver.transport.meet(chat)
     try:
         probe = FakeUser(id=PROBE_ID, first_name="Probe", username="probe_user")
         await register(driver, probe)
@@ -177,8 +201,67 @@ async def record_script(tmp: Path) -> Script:
     finally:
         await driver.stop()
     return Script(
-        [Step(_kind(p), _label(p, before), p, calls) for p, before, calls in driver.recorded]
+        [
+            Step(
+                _kind(p),
+                _label(p, before),
+                p,
+                [(m, params) for m, params in calls if _own(params, PROBE_ID)],
+                sum(1 for _m, params in calls if not _own(params, PROBE_ID)),
+            )
+            for p, before, calls in driver.recorded
+        ],
+        population=len(population_ids(db)),
     )
+
+
+def population_ids(db: Path) -> list[int]:
+    """The users of a seeded population (none in a fresh database)."""
+    with sqlite3.connect(db) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        if "user" not in tables:
+            return []
+        return [r[0] for r in conn.execute("SELECT id FROM user WHERE id >= ?", (POPULATION_BASE,))]
+
+
+def _bench(name: str) -> ModuleType:
+    """Another benchmark of this directory, imported by path (``bench`` is no package)."""
+    if f"bench_{name}" in sys.modules:
+        return sys.modules[f"bench_{name}"]
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[f"bench_{name}"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+async def seed_population(size: int, tmp: Path) -> Path:
+    """A database with ``size`` existing profiles, complete and approved, of varied texts,
+    roles, countries, ecosystems, languages and dates (``bench/population.py``'s ``prepare``,
+    from ``bench/matching.py``'s ``population``), with their matching terms stored as a bot
+    that has run for a while has them. Untimed; each repetition starts from a copy."""
+    population = _bench("population")
+    db = tmp / f"population-{size}.sqlite3"
+    await asyncio.to_thread(population.prepare, size, db)
+    driver = await BotDriver.start(
+        make_settings(f"sqlite+aiosqlite:///{db}"), clock=FixedClock(NOW)
+    )
+    try:
+        services = services_of(driver.app)
+        pop = services.matchmaking.population
+        async with services.units.job() as unit:
+            await pop.current(unit)  # reads every text once
+        while (saving := pop.saving) is not None:
+            await saving
+    finally:
+        await driver.stop()
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        stored = conn.execute("SELECT count(*) FROM match_terms").fetchone()[0]
+    if stored != size:
+        raise RuntimeError(f"{stored} matching terms stored for {size} profiles")
+    return db
 
 
 def _substitute(value: Any, user_id: int) -> Any:
@@ -230,6 +313,7 @@ class Run:
     process_cpu: float = 0.0  # CPU time of the whole process (all threads) during the loops
     per_step: list[list[float]] = field(default_factory=list)  # durations by script index
     problems: list[str] = field(default_factory=list)
+    others: int = 0  # Bot API calls in other chats than the timed users' (cxbot's pushes)
 
     @property
     def rate(self) -> float:
@@ -275,10 +359,18 @@ def _user_ids(base: int, count: int) -> list[int]:
     return [base + i for i in range(count)]
 
 
-def _check_calls(run: Run, transport: OfflineRequest, since: int, expected: int) -> None:
+def _check_calls(
+    run: Run, transport: OfflineRequest, since: int, expected: int, users: list[int]
+) -> None:
+    """Exactly the probe's calls in the users' own chats, none failed; messages to other
+    people (pushes to existing profiles, which depend on who was pushed to before) are
+    counted in ``run.others``."""
     calls = transport.calls[since:]
-    if len(calls) != expected:
-        run.problems.append(f"{len(calls)} Bot API calls, expected {expected}")
+    mine = set(users)
+    own = sum(1 for c in calls if c.params.get("chat_id", users[0]) in mine)
+    run.others += len(calls) - own
+    if own != expected:
+        run.problems.append(f"{own} Bot API calls in the users' chats, expected {expected}")
     errors = [c for c in calls if c.error]
     if errors:
         run.problems.append(f"{len(errors)} failed Bot API calls ({errors[0].error})")
@@ -320,22 +412,30 @@ class Side:
         return len(self.ids) * self.script.api_calls_per_user
 
     async def check(self, run: Run) -> None:
-        _check_calls(run, self.transport, self._since, self.expected_calls())
+        _check_calls(run, self.transport, self._since, self.expected_calls(), self.ids)
 
 
 class CxbotSide(Side):
-    """cxbot as built by ``build_application``, on a fresh SQLite file."""
+    """cxbot as built by ``build_application``, on a fresh SQLite file (a copy of the seeded
+    population when there is one)."""
 
     name = "cxbot"
 
-    def __init__(self, script: Script, run_no: int, tmp: Path) -> None:
+    def __init__(self, script: Script, run_no: int, tmp: Path, seed: Path | None = None) -> None:
         super().__init__(script, run_no)
-        self.url = f"sqlite+aiosqlite:///{tmp / f'cxbot-{run_no}.sqlite3'}"
+        self.db = tmp / f"cxbot-{run_no}.sqlite3"
+        self.seed = seed
         self.driver: BotDriver
 
     async def start(self) -> None:
-        self.driver = await BotDriver.start(make_settings(self.url), clock=FixedClock(NOW))
+        if self.seed is not None:
+            shutil.copyfile(self.seed, self.db)
+        self.driver = await BotDriver.start(
+            make_settings(f"sqlite+aiosqlite:///{self.db}"), clock=FixedClock(NOW)
+        )
         self.app, self.transport = self.driver.app, self.driver.transport
+        for chat in population_ids(self.db):  # they wrote to the bot once
+            self.transport.meet(chat)
 
     async def stop(self) -> None:
         await self.driver.stop()
@@ -450,14 +550,16 @@ class ReplaySide(Side):
                 raise RuntimeError(f"replay does not know {method}")
 
 
-async def measure(script: Script, tmp: Path, users: int, run_no: int, block: int) -> dict[str, Run]:
+async def measure(
+    script: Script, tmp: Path, users: int, run_no: int, block: int, seed: Path | None = None
+) -> dict[str, Run]:
     """One repetition: all sides started and warmed up, then timed in interleaved blocks.
 
     The machine's speed drifts (shared vCPUs); alternating blocks of ``block`` users between
     the sides (in rotating order) exposes every side to the same conditions.
     """
     sides: list[Side] = [
-        CxbotSide(script, run_no, tmp),
+        CxbotSide(script, run_no, tmp, seed),
         EchoSide(script, run_no),
         ReplaySide(script, run_no),
     ]
@@ -484,13 +586,18 @@ async def measure(script: Script, tmp: Path, users: int, run_no: int, block: int
 
 
 async def profile_cxbot(
-    script: Script, tmp: Path, users: int, run_no: int, profiler: cProfile.Profile
+    script: Script,
+    tmp: Path,
+    users: int,
+    run_no: int,
+    profiler: cProfile.Profile,
+    seed: Path | None = None,
 ) -> tuple[Run, dict[str, dict[int, int]]]:
     """An extra cxbot pass under cProfile, counting per script step the SQL statements and the
     aiosqlite thread hops (calls queued to aiosqlite's worker thread)."""
     import aiosqlite.core
 
-    side = CxbotSide(script, run_no, tmp)
+    side = CxbotSide(script, run_no, tmp, seed)
     run = Run(per_step=[[] for _ in script.steps])
     counts: dict[str, dict[int, int]] = {"sql": defaultdict(int), "hops": defaultdict(int)}
     current = {"step": -1}
@@ -676,6 +783,12 @@ def print_table(result: dict[str, Any], show_steps: bool) -> None:
         f"cxbot pipeline benchmark: {result['users']} users x {result['updates_per_user']} "
         f"updates ({result['bot_api_calls_per_user']} Bot API calls per user), "
         f"median of {result['repeat']} run(s)"
+        + (
+            f"; among {result['population']:,} existing profiles (cxbot also sent "
+            f"{result['messages_to_others_per_user']} messages per user to them)"
+            if result.get("population")
+            else ""
+        )
     )
     print(
         f"Python {env['python']}, PTB {env['python_telegram_bot']}, "
@@ -756,51 +869,66 @@ def print_table(result: dict[str, Any], show_steps: bool) -> None:
 # --------------------------------------------------------------------------- main
 
 
-async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    env = environment()
-    with tempfile.TemporaryDirectory(prefix="cxbot-bench-") as tmpdir:
-        tmp = Path(tmpdir)
-        script = await record_script(tmp)
-        runs: dict[str, list[Run]] = {side: [] for side in SIDES}
-        steal0 = cpu_steal()
-        for run_no in range(args.repeat):
-            for name, run in (await measure(script, tmp, args.users, run_no, args.block)).items():
-                runs[name].append(run)
-        steal1 = cpu_steal()
-        if steal0 and steal1 and steal1[1] > steal0[1]:
-            env["cpu_steal_percent_during_timing"] = round(
-                100 * (steal1[0] - steal0[0]) / (steal1[1] - steal0[1]), 1
-            )
+async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
+    results = []
+    for size in args.population:
+        with tempfile.TemporaryDirectory(prefix="cxbot-bench-") as tmpdir:
+            results.append(await measure_population(args, Path(tmpdir), size))
+    return results
 
-        sql_counts: dict[int, int] | None = None
-        hop_counts: dict[int, int] | None = None
-        profile: dict[str, Any] | None = None
-        if args.profile:
-            profiler = cProfile.Profile()
-            prof_run, counts = await profile_cxbot(script, tmp, args.users, args.repeat, profiler)
-            sql_counts, hop_counts = counts["sql"], counts["hops"]
-            if args.profile_out:
-                profiler.dump_stats(args.profile_out)
-            buf = io.StringIO()
-            stats = pstats.Stats(profiler, stream=buf)
-            groups = components(stats)
-            stats.strip_dirs().sort_stats(args.profile_sort).print_stats(25)
-            profile = {
-                "updates_per_s_under_profiler": round(prof_run.rate, 1),
-                "valid": prof_run.valid,
-                "components": [
-                    {"component": k, "tottime_s": round(v, 3), "share": round(share, 3)}
-                    for k, v, share in groups
-                ],
-                "text": buf.getvalue(),
-            }
+
+async def measure_population(args: argparse.Namespace, tmp: Path, size: int) -> dict[str, Any]:
+    """The whole measurement among ``size`` existing profiles (0: a fresh database)."""
+    env = environment()
+    seed = await seed_population(size, tmp) if size else None
+    script = await record_script(tmp, seed)
+    runs: dict[str, list[Run]] = {side: [] for side in SIDES}
+    steal0 = cpu_steal()
+    for run_no in range(args.repeat):
+        measured = await measure(script, tmp, args.users, run_no, args.block, seed)
+        for name, run in measured.items():
+            runs[name].append(run)
+    steal1 = cpu_steal()
+    if steal0 and steal1 and steal1[1] > steal0[1]:
+        env["cpu_steal_percent_during_timing"] = round(
+            100 * (steal1[0] - steal0[0]) / (steal1[1] - steal0[1]), 1
+        )
+
+    sql_counts: dict[int, int] | None = None
+    hop_counts: dict[int, int] | None = None
+    profile: dict[str, Any] | None = None
+    if args.profile:
+        profiler = cProfile.Profile()
+        prof_run, counts = await profile_cxbot(script, tmp, args.users, args.repeat, profiler, seed)
+        sql_counts, hop_counts = counts["sql"], counts["hops"]
+        if args.profile_out:
+            profiler.dump_stats(args.profile_out)
+        buf = io.StringIO()
+        stats = pstats.Stats(profiler, stream=buf)
+        groups = components(stats)
+        stats.strip_dirs().sort_stats(args.profile_sort).print_stats(25)
+        profile = {
+            "updates_per_s_under_profiler": round(prof_run.rate, 1),
+            "valid": prof_run.valid,
+            "components": [
+                {"component": k, "tottime_s": round(v, 3), "share": round(share, 3)}
+                for k, v, share in groups
+            ],
+            "text": buf.getvalue(),
+        }
 
     result: dict[str, Any] = {
+        "population": size,
         "users": args.users,
         "repeat": args.repeat,
         "warmup_users": WARMUP_USERS,
         "updates_per_user": len(script.steps),
         "bot_api_calls_per_user": script.api_calls_per_user,
+        # cxbot's messages to other people per timed user (pushes to existing profiles):
+        # work the replay side does not do.
+        "messages_to_others_per_user": round(
+            statistics.median(r.others for r in runs["cxbot"]) / args.users, 2
+        ),
     }
     for side in SIDES:
         result[side] = summarise(script, runs[side])
@@ -853,21 +981,54 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="sort key of the --profile listing (cumulative)",
     )
     parser.add_argument("--profile-out", help="also write the raw cProfile stats to this file")
+    parser.add_argument(
+        "--population",
+        default="0",
+        help="existing profiles the users register among, one measurement per size, such as "
+        "1000,10000,100000 (0: a fresh database, the default)",
+    )
     args = parser.parse_args(argv)
     if args.users < 1 or args.repeat < 1 or args.block < 1:
         parser.error("--users, --repeat and --block must be at least 1")
+    try:
+        args.population = [int(n.replace("_", "")) for n in args.population.split(",")]
+    except ValueError:
+        parser.error("--population takes sizes separated by commas, such as 1000,100000")
+    if any(n < 0 for n in args.population):
+        parser.error("--population sizes cannot be negative")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    result = asyncio.run(main_async(args))
-    verdict = "TARGET MET" if result["target_met"] else "TARGET MISSED"
-    profile = result["profile"]
+    results = asyncio.run(main_async(args))
+    # The target must hold at every population size measured.
+    met = all(r["target_met"] for r in results)
+    verdict = "TARGET MET" if met else "TARGET MISSED"
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(results[0] if len(results) == 1 else results, indent=2))
         print(verdict, file=sys.stderr)
         return 0
+    for result in results:
+        report(result, args)
+    if len(results) > 1:
+        print()
+        print("ratio cxbot/replay by population:")
+        for r in results:
+            print(
+                f"  {r['population']:>7,} existing profiles: {r['ratio_replay']:.3f} "
+                f"({r['cxbot']['us_per_update_median']:,.0f} us per update; "
+                f"{r['messages_to_others_per_user']} messages to others per user)"
+            )
+    print(verdict)
+    return 0
+
+
+def report(result: dict[str, Any], args: argparse.Namespace) -> None:
+    """The tables of one population size."""
+    if len(args.population) > 1 or result["population"]:
+        print(f"\n## among {result['population']:,} existing profiles\n")
+    profile = result["profile"]
     print_table(result, args.steps or args.profile)
     if profile:
         print()
@@ -882,8 +1043,6 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(f"top 25 by {args.profile_sort}:")
         print(profile["text"])
-    print(verdict)
-    return 0
 
 
 if __name__ == "__main__":
