@@ -23,6 +23,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import Any
 
 from bot.clock import Clock
 from bot.matching.engine import MatchIndex, Participant, Proposal, Terms, extract_terms
@@ -236,32 +237,32 @@ class Population:
         """Read the whole population and build the index (in a worker thread)."""
         session = unit.session
         started = utcnow()
-        # Reading and decoding the rows and building the index make some millions of
-        # objects that live on (none of them garbage): the collections those allocations
-        # set off walked everything again and again, a quarter of the load's time at
-        # 100,000 (2.7 s -> 2.0 s). So the collector waits meanwhile, except while terms
-        # are read from texts (``terms_of``), which is long and makes real garbage.
+        vocabulary, today = self.vocabulary, self.clock.today()
+
+        def build(box: list[Any], visited: set[int]) -> tuple[MatchIndex, dict[int, Terms]]:
+            rows = repo_population.parse_rows(box.pop())
+            people = [participant(r, r.user_id in visited) for r in rows]
+            terms, read = terms_of(vocabulary, rows, people)
+            unsaved = {rows[i].user_id: terms[i] for i in read}
+            del rows  # before the index is built: their own strings would add to the peak
+            return MatchIndex(people, vocabulary, today=today, terms=terms), unsaved
+
+        # Reading and decoding the rows and building the index make millions of objects that
+        # live on, none of them garbage (reading terms from texts makes garbage, but none in
+        # cycles: reference counting frees it). The collections their allocations set off
+        # walked everything again and again: a quarter of the load's time at 100,000 (2.7 s
+        # -> 2.0 s), and each full one held the event loop 0.1-0.4 s. So the collector waits
+        # until the index is built, and a large one is then frozen out of its sight before it
+        # resumes: otherwise its first collection walks every object made meanwhile at once
+        # (0.3 s with the loop waiting).
         with collector.paused():
             # The raw rows in a box the build empties: they are dropped as soon as they are
             # decoded, not held (about 20 MB at 100,000) until the index is built.
             box = [await repo_population.participant_rows(session, parse=False)]
-        visited = await repo_population.visitors_with_exchange(session)
-        vocabulary, today = self.vocabulary, self.clock.today()
-
-        def build() -> tuple[MatchIndex, dict[int, Terms]]:
-            with collector.paused():
-                rows = repo_population.parse_rows(box.pop())
-                people = [participant(r, r.user_id in visited) for r in rows]
-            terms, read = terms_of(vocabulary, rows, people)
-            unsaved = {rows[i].user_id: terms[i] for i in read}
-            del rows  # before the index is built: the rows' own strings would add to the peak
-            with collector.paused():
-                index = MatchIndex(people, vocabulary, today=today, terms=terms)
-            return index, unsaved
-
-        self._index, unsaved = await asyncio.to_thread(build)
-        if len(self._index) >= FREEZE_FROM:
-            gc.freeze()
+            visited = await repo_population.visitors_with_exchange(session)
+            self._index, unsaved = await asyncio.to_thread(build, box, visited)
+            if len(self._index) >= FREEZE_FROM:
+                gc.freeze()
         self._unsaved.update(unsaved)
         self._since = started
 
