@@ -36,7 +36,6 @@ import asyncio
 import copy
 import cProfile
 import gc
-import importlib.util
 import io
 import json
 import os
@@ -53,13 +52,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, BENCH):  # the bot's packages; the other benchmarks (population.py)
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 import telegram  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
@@ -224,24 +223,13 @@ def population_ids(db: Path) -> list[int]:
         return [r[0] for r in conn.execute("SELECT id FROM user WHERE id >= ?", (POPULATION_BASE,))]
 
 
-def _bench(name: str) -> ModuleType:
-    """Another benchmark of this directory, imported by path (``bench`` is no package)."""
-    if f"bench_{name}" in sys.modules:
-        return sys.modules[f"bench_{name}"]
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[f"bench_{name}"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 async def seed_population(size: int, tmp: Path) -> Path:
     """A database with ``size`` existing profiles, complete and approved, of varied texts,
     roles, countries, ecosystems, languages and dates (``bench/population.py``'s ``prepare``,
     from ``bench/matching.py``'s ``population``), with their matching terms stored as a bot
     that has run for a while has them. Untimed; each repetition starts from a copy."""
-    population = _bench("population")
+    import population  # bench/population.py (this directory is the script's, on sys.path)
+
     db = tmp / f"population-{size}.sqlite3"
     await asyncio.to_thread(population.prepare, size, db)
     driver = await BotDriver.start(
