@@ -254,7 +254,9 @@ class Population:
         # -> 2.0 s), and each full one held the event loop 0.1-0.4 s. So the collector waits
         # until the index is built, and a large one is then frozen out of its sight before it
         # resumes: otherwise its first collection walks every object made meanwhile at once
-        # (0.3 s with the loop waiting).
+        # (0.3 s with the loop waiting). The price: cyclic garbage that other updates leave
+        # during the load (seconds; after a vocabulary change, when every text is read again,
+        # about 20 s at 100,000) is frozen with the index and kept until the bot stops.
         with collector.paused():
             # The raw rows in a box the build empties: they are dropped as soon as they are
             # decoded, not held (about 20 MB at 100,000) until the index is built.
