@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bot.i18n import format_date
 from bot.services.event_media import FONT_DIR
+from bot.services.ui import cut
 
 WIDTH_PX, HEIGHT_PX = 800, 450
 SCALE = 2  # drawn at twice the size, then scaled down
@@ -198,10 +199,6 @@ def _empty(c: _Canvas, top: float, empty_text: str) -> bytes:
     return c.png()
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
-
-
 def _turned_box(c: _Canvas, label: _Label) -> tuple[list[float], list[float]]:
     """The corners of a turned label relative to its pivot (the right end's middle)."""
     a = math.radians(label.angle)
@@ -352,7 +349,7 @@ def bar_chart_png(
     if not any(values):
         return _empty(c, title_bottom, empty_text)
     n = len(values)
-    shown = [_short(label) for label in labels]
+    shown = [cut(label, MAX_LABEL) for label in labels]
     crowded = n > 6 or max(len(label) for label in shown) > 10
     slot = PLOT_GUESS / n
     size, angle = TICK_PX, 0

@@ -167,6 +167,11 @@ _ISOLATES = frozenset("\u2066\u2067\u2068")  # LRI, RLI, FSI
 _DIRECTIONAL = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides, isolates
 
 
+def cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the last of them "…", when it is longer."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def contact_link(user_id: int, name: str, username: str | None) -> str:
     """A tappable mention of a Telegram user (works without a username), plus @username."""
     link = f'<a href="tg://user?id={user_id}">{esc(name)}</a>'

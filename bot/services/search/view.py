@@ -22,7 +22,7 @@ from bot.matching.vocabulary import Vocabulary
 from bot.services.matchmaking.view import card_text
 from bot.services.search import callbacks
 from bot.services.search.ranking import HOSTS, VISITORS, Filters, Hit
-from bot.services.ui import Button, Keyboard, esc, rows
+from bot.services.ui import Button, Keyboard, cut, esc, rows
 from storage.models import Profile
 
 PER_PAGE = 3
@@ -115,8 +115,8 @@ def card(result: Result, vocabulary: Vocabulary) -> str:
         city=peer.city,
         country=peer.country,
         ecosystems=list(peer.ecosystems),
-        offers=_clip(peer.offers or ""),
-        seeks=_clip(peer.seeks or ""),
+        offers=cut(peer.offers or "", CLIP),
+        seeks=cut(peer.seeks or "", CLIP),
     )
     return (
         "🔎 "
@@ -279,14 +279,9 @@ def options_keyboard(
     return keyboard
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= CLIP else text[: CLIP - 1].rstrip() + "…"
-
-
 def shorten(text: str | None, limit: int) -> str:
     """``text`` on one line, white space collapsed, cut to ``limit`` characters with "…"."""
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return cut(" ".join((text or "").split()), limit)
 
 
 def register_first() -> str:
@@ -311,8 +306,8 @@ def shared_profile(peer: Profile) -> str:
         f"📍 {esc(peer.city or '')}, {esc(country_name(peer.country or ''))}",
         "🏭 " + esc(format_list([_(ECOSYSTEMS[e]) for e in peer.ecosystems if e in ECOSYSTEMS])),
         "",
-        "<b>" + esc(_("Offers")) + ":</b> " + esc(_clip(peer.offers or "")),
-        "<b>" + esc(_("Seeks")) + ":</b> " + esc(_clip(peer.seeks or "")),
+        "<b>" + esc(_("Offers")) + ":</b> " + esc(cut(peer.offers or "", CLIP)),
+        "<b>" + esc(_("Seeks")) + ":</b> " + esc(cut(peer.seeks or "", CLIP)),
         "",
         esc(
             _(
