@@ -27,7 +27,6 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.util import EMPTY_DICT
-from sqlalchemy.util.concurrency import await_
 
 _Result = tuple[Any, list[Any], int, int | None]
 
@@ -127,14 +126,8 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """aiosqlite as SQLAlchemy's DBAPI module, with ``OneHopConnection`` connections."""
 
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
-        creator = kw.pop("async_creator_fn", None)
-        if creator:
-            connection = creator(*arg, **kw)
-        else:
-            connection = self.aiosqlite.connect(*arg, **kw)
-            # As SQLAlchemy's adapter does: the worker thread must not keep the process alive.
-            connection._thread.daemon = True
-        return OneHopConnection(self, await_(connection))
+        # SQLAlchemy's own connect (creator, daemon worker thread), with this adapter around it.
+        return OneHopConnection(self, super().connect(*arg, **kw)._connection)
 
 
 def dbapi() -> OneHopDBAPI:

@@ -232,6 +232,11 @@ _OPEN_END_DATE: date = OPEN_END.astype(date)
 _EPOCH_ORDINAL = _EPOCH_DATE.toordinal()
 
 
+def _days(dates: Iterable[date | None], missing: date, n: int) -> np.ndarray:
+    """The ``n`` dates (``missing`` for None) as days since the epoch."""
+    return np.fromiter(((d or missing).toordinal() - _EPOCH_ORDINAL for d in dates), np.int64, n)
+
+
 def _as_date(day: int) -> date:
     return (EPOCH + np.timedelta64(day, "D")).astype(date)
 
@@ -368,22 +373,8 @@ class MatchIndex:
         # Days since the epoch from date ordinals: numpy's conversion of a list of dates
         # holds the interpreter lock throughout (0.1 s for 100,000, the event loop waiting),
         # this loop lets go of it and is 15 times faster.
-        start_day = np.maximum(
-            np.fromiter(
-                ((p.available_from or _EPOCH_DATE).toordinal() - _EPOCH_ORDINAL for p in people),
-                np.int64,
-                n,
-            ),
-            0,
-        )
-        end_day = np.maximum(
-            np.fromiter(
-                ((p.available_to or _OPEN_END_DATE).toordinal() - _EPOCH_ORDINAL for p in people),
-                np.int64,
-                n,
-            ),
-            -1,
-        )
+        start_day = np.maximum(_days((p.available_from for p in people), _EPOCH_DATE, n), 0)
+        end_day = np.maximum(_days((p.available_to for p in people), _OPEN_END_DATE, n), -1)
         self._start_day[at] = start_day
         self._end_day[at] = end_day
         self._work_start[at] = np.busday_count(EPOCH, EPOCH + start_day.astype("timedelta64[D]"))

@@ -23,7 +23,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.clock import Clock
 from bot.matching.engine import MatchIndex, Participant, Proposal, Terms, extract_terms
@@ -54,6 +54,9 @@ PRELOAD_FROM = 10_000
 log = logging.getLogger(__name__)
 
 
+_T = TypeVar("_T")
+
+
 def key(user_id: int) -> str:
     """A participant's key in the engine."""
     return str(user_id)
@@ -76,10 +79,7 @@ class Snapshot:
         (``repo_feedback``): in a worker thread when the population is large, with the index
         held still (no update changes it meanwhile)."""
         bias = await repo_feedback.concept_bias(self.unit.session, user_id=int(user_key))
-        if len(self.index) < OFF_LOOP_FROM:
-            return self.index.propose(user_key, k, exclude=exclude, bias=bias)
-        async with self.lock:
-            return await asyncio.to_thread(self.index.propose, user_key, k, exclude, bias)
+        return await self._rank(lambda: self.index.propose(user_key, k, exclude, bias))
 
     async def in_top(
         self, readers: Sequence[tuple[str, Collection[str]]], other: str, k: int
@@ -93,17 +93,20 @@ class Snapshot:
             self.unit.session, user_ids=[int(reader) for reader, _seen in readers]
         )
         index = self.index
-
-        def check() -> list[bool]:
-            return [
+        return await self._rank(
+            lambda: [
                 index.in_top(reader, other, k, seen, biases[int(reader)])
                 for reader, seen in readers
             ]
+        )
 
-        if len(index) < OFF_LOOP_FROM:
-            return check()
+    async def _rank(self, work: Callable[[], _T]) -> _T:
+        """Ranking work on the index: on the loop for a small population, else in a worker
+        thread with the index held still (no update changes it meanwhile)."""
+        if len(self.index) < OFF_LOOP_FROM:
+            return work()
         async with self.lock:
-            return await asyncio.to_thread(check)
+            return await asyncio.to_thread(work)
 
     async def row(self, user_id: int) -> tuple[User, Profile]:
         """The user and profile of someone in the population."""
