@@ -88,7 +88,6 @@ WARMUP_USERS = 5
 PROBE_ID = 909_090_909  # never collides with the other integers in an update
 ECHO_TOKEN = "123456:OFFLINE"
 SIDES = ("cxbot", "echo", "replay")
-POPULATION_BASE = 10_000_000  # the user ids of bench/population.py's bulk-inserted profiles
 
 
 # --------------------------------------------------------------------------- settings
@@ -172,18 +171,30 @@ def _own(params: dict[str, Any], user_id: int) -> bool:
     return params.get("chat_id", user_id) == user_id
 
 
-async def record_script(tmp: Path, seed: Path | None = None) -> Script:
+@dataclass(frozen=True)
+class Seed:
+    """A database of existing profiles (``seed_population``) and their user ids."""
+
+    path: Path
+    ids: list[int]
+
+
+async def start_bot(db: Path, seed: Seed | None, driver: type[Any] = BotDriver) -> Any:
+    """A bot (a ``driver``) on the SQLite file ``db``: a copy of the seeded population when
+    there is one, whose members all wrote to the bot once (so it may write to them)."""
+    if seed is not None:
+        shutil.copyfile(seed.path, db)
+    bot = await driver.start(make_settings(f"sqlite+aiosqlite:///{db}"), clock=FixedClock(NOW))
+    for chat in seed.ids if seed is not None else ():
+        bot.transport.meet(chat)
+    return bot
+
+
+async def record_script(tmp: Path, seed: Seed | None = None) -> Script:
     """Register one probe user the way the tests do and record what it sent; among the
     existing profiles of ``seed`` (a copy of it) when given."""
-    db = tmp / "probe.sqlite3"
-    if seed is not None:
-        shutil.copyfile(seed, db)
-    driver = await _RecordingDriver.start(
-        make_settings(f"sqlite+aiosqlite:///{db}"), clock=FixedClock(NOW)
-    )
+    driver = await start_bot(tmp / "probe.sqlite3", seed, _RecordingDriver)
     driver.recorded = []
-    for chat in population_ids(db):  # they wrote to the bot once: it may write to them
-        driver.transport.meet(chat)
     try:
         probe = FakeUser(id=PROBE_ID, first_name="Probe", username="probe_user")
         await register(driver, probe)
@@ -210,20 +221,11 @@ async def record_script(tmp: Path, seed: Path | None = None) -> Script:
             )
             for p, before, calls in driver.recorded
         ],
-        population=len(population_ids(db)),
+        population=len(seed.ids) if seed is not None else 0,
     )
 
 
-def population_ids(db: Path) -> list[int]:
-    """The users of a seeded population (none in a fresh database)."""
-    with sqlite3.connect(db) as conn:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-        if "user" not in tables:
-            return []
-        return [r[0] for r in conn.execute("SELECT id FROM user WHERE id >= ?", (POPULATION_BASE,))]
-
-
-async def seed_population(size: int, tmp: Path) -> Path:
+async def seed_population(size: int, tmp: Path) -> Seed:
     """A database with ``size`` existing profiles, complete and approved, of varied texts,
     roles, countries, ecosystems, languages and dates (``bench/population.py``'s ``prepare``,
     from ``bench/matching.py``'s ``population``), with their matching terms stored as a bot
@@ -249,7 +251,7 @@ async def seed_population(size: int, tmp: Path) -> Path:
         stored = conn.execute("SELECT count(*) FROM match_terms").fetchone()[0]
     if stored != size:
         raise RuntimeError(f"{stored} matching terms stored for {size} profiles")
-    return db
+    return Seed(db, population.population_ids(db)[0])
 
 
 def _substitute(value: Any, user_id: int) -> Any:
@@ -409,21 +411,15 @@ class CxbotSide(Side):
 
     name = "cxbot"
 
-    def __init__(self, script: Script, run_no: int, tmp: Path, seed: Path | None = None) -> None:
+    def __init__(self, script: Script, run_no: int, tmp: Path, seed: Seed | None = None) -> None:
         super().__init__(script, run_no)
         self.db = tmp / f"cxbot-{run_no}.sqlite3"
         self.seed = seed
         self.driver: BotDriver
 
     async def start(self) -> None:
-        if self.seed is not None:
-            shutil.copyfile(self.seed, self.db)
-        self.driver = await BotDriver.start(
-            make_settings(f"sqlite+aiosqlite:///{self.db}"), clock=FixedClock(NOW)
-        )
+        self.driver = await start_bot(self.db, self.seed)
         self.app, self.transport = self.driver.app, self.driver.transport
-        for chat in population_ids(self.db):  # they wrote to the bot once
-            self.transport.meet(chat)
 
     async def stop(self) -> None:
         await self.driver.stop()
@@ -539,7 +535,7 @@ class ReplaySide(Side):
 
 
 async def measure(
-    script: Script, tmp: Path, users: int, run_no: int, block: int, seed: Path | None = None
+    script: Script, tmp: Path, users: int, run_no: int, block: int, seed: Seed | None = None
 ) -> dict[str, Run]:
     """One repetition: all sides started and warmed up, then timed in interleaved blocks.
 
@@ -579,7 +575,7 @@ async def profile_cxbot(
     users: int,
     run_no: int,
     profiler: cProfile.Profile,
-    seed: Path | None = None,
+    seed: Seed | None = None,
 ) -> tuple[Run, dict[str, dict[int, int]]]:
     """An extra cxbot pass under cProfile, counting per script step the SQL statements and the
     aiosqlite thread hops (calls queued to aiosqlite's worker thread)."""

@@ -638,9 +638,7 @@ async def warm(size: int, db: Path) -> dict[str, Any]:
     await watch.enter("idle")
     out["staff_search_ms"] = stats(staff)
     out["maxrss_with_staff_search_mb"] = rss_mb()["maxrss_mb"]
-    progress(
-        f"{size}: staff search median {out['staff_search_ms']['median']:.0f} ms"
-    )  # f. while the bot still runs
+    progress(f"{size}: staff search median {out['staff_search_ms']['median']:.0f} ms")
     await bot.stop()
     await watch.stop()
     out["stall_ms"] = watch.report()
