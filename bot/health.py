@@ -19,7 +19,14 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from storage.db import Database, error_name, head_revision, sqlite_file, unreachable
+from storage.db import (
+    Database,
+    error_name,
+    head_revision,
+    sqlite_access,
+    sqlite_file,
+    unreachable,
+)
 
 TIMEOUT = 10.0  # seconds for each check
 
@@ -52,8 +59,11 @@ async def _database(url: str) -> tuple[bool, bool, str]:
     are at the head, and the part of the line about it."""
     kind = url.split("://", 1)[0].split("+", 1)[0]  # sqlite, postgresql
     path = sqlite_file(url)
-    if path is not None and not await asyncio.to_thread(path.exists):
-        return False, False, "database unreachable (no file)"  # connecting would create it
+    if path is not None:
+        if problem := await asyncio.to_thread(sqlite_access, path):
+            return False, False, problem
+        if not await asyncio.to_thread(path.exists):
+            return False, False, "database unreachable (no file)"  # connecting would create it
     db = Database(url)
     try:
         async with asyncio.timeout(TIMEOUT):

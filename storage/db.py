@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -159,6 +160,9 @@ class Database:
         """Return once the database answers. While it cannot be reached, log one line per
         attempt and try again after ``retry_delays``, for at most ``max_wait`` seconds;
         then, or at once for any other error, raise ``DatabaseUnavailable``."""
+        path = sqlite_file(self.url)
+        if path is not None and (problem := await asyncio.to_thread(sqlite_access, path)):
+            raise DatabaseUnavailable(problem)  # waiting does not give us the rights
         deadline = clock() + max_wait
         delays = retry_delays()
         while True:
@@ -257,6 +261,27 @@ def unreachable(error: BaseException) -> bool:
 def head_revision() -> str | None:
     """The newest migration shipped (reads the migration scripts: call it off the loop)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def sqlite_access(path: Path) -> str | None:
+    """Why this process cannot keep an SQLite database at ``path``, in one line (None: it
+    can). SQLite in WAL mode writes the file and, beside it, its ``-wal`` and ``-shm`` files:
+    the directory must exist and be writable, and so must the file if there is one. Typical
+    in a container: a host directory mounted on /data that belongs to root."""
+    directory = path.parent
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    who = "this user" if uid is None else f"user {uid}"
+    chown = "change its permissions" if uid is None else f"chown it to {uid} on the host"
+    if not directory.is_dir():
+        return f"database directory {directory} does not exist: create it or mount a volume there"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return (
+            f"database directory {directory} is not writable by {who}: {chown}, "
+            "or mount a named volume there"
+        )
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return f"database file {path} is not writable by {who}: {chown}"
+    return None
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -180,3 +180,103 @@ async def test_workers_starting_together_on_postgresql_all_migrate(tmp_path: Pat
         assert await db.revision() == await asyncio.to_thread(head_revision)
     finally:
         await db.dispose()
+
+
+# ------------------------------------------------- an SQLite file the bot cannot write (issue 16)
+
+
+def sqlite_env(tmp_path: Path, url: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "TELEGRAM_BOT_TOKEN": "123456:" + "A" * 35,
+        "CXBOT_API_BASE_URL": "http://127.0.0.1:1/bot",  # never reached: the database first
+        "CXBOT_DATABASE_URL": url,
+        "CXBOT_DB_WAIT": "30",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def test_a_missing_database_directory_stops_the_bot_at_once_with_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "data"
+    url = f"sqlite+aiosqlite:///{missing}/cxbot.sqlite3"
+    for command in (["run"], ["db", "upgrade"], ["health"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", *command],
+            capture_output=True, text=True, cwd=tmp_path, timeout=25,  # no 30 s of retries
+            env=sqlite_env(tmp_path, url),
+        )  # fmt: skip
+        why = f"database directory {missing} does not exist: create it or mount a volume there"
+        assert result.returncode == 1, command
+        said = result.stdout if command == ["health"] else result.stderr
+        assert said.strip() == ("fail: " if command == ["health"] else "cxbot: ") + why
+        assert "Traceback" not in result.stderr
+    assert not missing.exists()
+
+
+async def test_a_directory_it_cannot_write_is_named_and_not_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Root may write anywhere, so the refusal is the operating system's answer made up here;
+    the next test has the real one where an unprivileged user can run the bot."""
+    from bot.health import check
+    from storage import db as storage_db
+    from tests.helpers import make_settings
+
+    data = tmp_path / "data"
+    data.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(
+        storage_db.os, "access", lambda p, mode: Path(p) != data and real_access(p, mode)
+    )
+    url = f"sqlite+aiosqlite:///{data}/cxbot.sqlite3"
+    time, db = FakeTime(), Database(url)
+    try:
+        with pytest.raises(DatabaseUnavailable) as raised:
+            await db.wait_until_reachable(max_wait=60, sleep=time.sleep, clock=time.clock)
+    finally:
+        await db.dispose()
+    uid = os.getuid()
+    why = (
+        f"database directory {data} is not writable by user {uid}: chown it to {uid} on the "
+        "host, or mount a named volume there"
+    )
+    assert (str(raised.value), time.pauses) == (why, [])
+    health = await check(make_settings(url))
+    assert (health.ok, health.line) == (False, "fail: " + why)
+    assert list(data.iterdir()) == []
+
+
+def _unprivileged_python_runs() -> bool:
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return False
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-c", "import bot.cli"], user=65534, group=65534, env={
+                "PYTHONPATH": str(ROOT)}, capture_output=True, cwd="/", timeout=60,
+        )  # fmt: skip
+    except OSError:  # the interpreter lives where that user may not go
+        return False
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _unprivileged_python_runs(), reason="needs root and a readable checkout")
+def test_a_root_owned_data_directory_stops_an_unprivileged_bot_with_one_line() -> None:
+    """What a host directory owned by root mounted on /data does to the image's user."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as base:
+        os.chmod(base, 0o755)
+        data = Path(base) / "data"
+        data.mkdir(mode=0o755)
+        env = sqlite_env(Path(base), f"sqlite+aiosqlite:///{data}/cxbot.sqlite3")
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run"], user=65534, group=65534, env=env,
+            capture_output=True, text=True, cwd="/", timeout=25,
+        )  # fmt: skip
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            f"cxbot: database directory {data} is not writable by user 65534: chown it to "
+            "65534 on the host, or mount a named volume there"
+        )
+        assert list(data.iterdir()) == []
