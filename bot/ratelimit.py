@@ -69,6 +69,10 @@ class SharedBudget(Protocol):
         """Take the next slot; seconds until the send may start."""
         ...
 
+    async def start(self) -> float:
+        """Stamp the send's real start (0.0), or seconds to wait before asking again."""
+        ...
+
 
 # Bot API methods that put a new message into a chat (compared lower-cased).
 SEND_METHODS = frozenset(
@@ -177,20 +181,26 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
 
     async def _slot(self) -> float:
         """The send's slot: from the budget shared with other instances, else our own."""
-        if self.shared is not None:
-            try:
-                wait = await self.shared.reserve()
-            except Exception as error:
-                if not self._shared_failed:
-                    log.warning(
-                        "the shared send budget is unavailable (%s): pacing alone",
-                        type(error).__name__,
-                    )
-                self._shared_failed = True
-            else:
-                self._shared_failed = False
-                return wait
-        return self.slot()
+        wait = await self._shared("reserve")
+        return self.slot() if wait is None else wait
+
+    async def _shared(self, step: str) -> float | None:
+        """A step of the budget shared with other instances (None: there is none, or the
+        database did not answer; then the instance paces alone and says so once)."""
+        if self.shared is None:
+            return None
+        try:
+            wait = await getattr(self.shared, step)()
+        except Exception as error:
+            if not self._shared_failed:
+                log.warning(
+                    "the shared send budget is unavailable (%s): pacing alone",
+                    type(error).__name__,
+                )
+            self._shared_failed = True
+            return None
+        self._shared_failed = False
+        return wait
 
     def slot(self) -> float:
         """Reserve the next send in the overall window; seconds until it may start."""
@@ -208,9 +218,15 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         Slots are reserved for when a send *should* start; a busy event loop wakes a sleeper
         late, and a late one next to a punctual one would put more than ``per_second`` sends
         into one window at Telegram. Checking and stamping the real start has no ``await``
-        in between, so the stamped starts never break the window. True if it had to wait."""
-        started = self._started
+        in between, so the stamped starts never break the window. With a shared budget the
+        database checks and stamps, for all instances. True if it had to wait."""
         waited = False
+        while (wait := await self._shared("start")) is not None:
+            if wait <= 0:
+                return waited
+            waited = True
+            await self.sleep(wait)
+        started = self._started
         while len(started) == self.per_second:
             wait = started[0] + self.spacing - self.clock()
             if wait <= 0:

@@ -699,12 +699,14 @@ PERSONAL_TABLES["review_followup"] = ("user_id",)
 
 class SendSlot(SQLModel, table=True):
     """One slot of Telegram's send budget shared by all instances (``storage.send_budget``):
-    when the send that took it may start. PostgreSQL only; the rows are made at first use."""
+    when the send that took it may start, and when the send that last stamped it really
+    started. PostgreSQL only; the rows are made at first use."""
 
     __tablename__ = "send_budget"
 
     slot: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     at: datetime
+    started: datetime
 
 
 class ConceptFeedback(SQLModel, table=True):
