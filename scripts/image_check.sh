@@ -39,7 +39,12 @@ PACKAGES=(
     libpython3.13-stdlib python3.13-minimal python3.13-venv
 )
 
+if [ -e "$WORK" ] && [ ! -e "$WORK/.cxbot-image-check" ]; then
+    echo "$WORK exists and was not made by this script: name another directory" >&2
+    exit 2
+fi
 rm -rf "$WORK" && mkdir -p "$WORK"/{apt/lists/partial,apt/cache/archives/partial,debs,rootfs,src}
+touch "$WORK/.cxbot-image-check"
 cat > "$WORK/apt/sources.list" <<EOF
 deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $RELEASE main
 deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security $RELEASE-security main
