@@ -8,7 +8,8 @@ Usage (standard library only, any Python 3.11 or later)::
 Each directory is a ``pip install --target`` tree. Removed from it:
 
 - ``bin/``: pip writes console scripts there with the build stage's interpreter in their first
-  line, which the runtime image does not have (the image runs ``python -m bot``);
+  line, which the runtime image does not have (the image runs ``python -m bot``); and
+  ``include/`` and ``share/``, C headers and manual pages some packages install beside;
 - every ``__pycache__``: the image ships sources and Python writes the bytecode of what it
   imports under ``PYTHONPYCACHEPREFIX`` at the first start (about 20 MB, against 58 MB for
   the bytecode of everything installed);
@@ -47,7 +48,8 @@ def kept_locale(stem: str) -> bool:
 
 
 def slim(root: Path) -> None:
-    shutil.rmtree(root / "bin", ignore_errors=True)
+    for name in ("bin", "include", "share"):
+        shutil.rmtree(root / name, ignore_errors=True)
     # Top-down, so a removed directory is not visited.
     for directory in sorted(
         (p for p in root.rglob("*") if p.is_dir() and p.name in {"__pycache__", "tests"}),

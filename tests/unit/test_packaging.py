@@ -142,6 +142,8 @@ def test_the_slimming_script_removes_what_nothing_runs(tmp_path: Path) -> None:
     slim = load_script("slim_image")
     files = {
         "bin/alembic": "#!/usr/local/bin/python3.13",
+        "include/python/greenlet/greenlet.h": "h",
+        "share/man/man1/ttx.1": "man",
         "numpy/__init__.py": "x = 1",
         "numpy/__pycache__/__init__.cpython-313.pyc": "pyc",
         "numpy/_core/tests/test_a.py": "t",
