@@ -37,6 +37,19 @@ class FakeTime:
         self.now += seconds
 
 
+def bot_env(home: Path, url: str, *, wait: str) -> dict[str, str]:
+    """The environment of a ``python -m bot`` subprocess with a token and ``url``."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "TELEGRAM_BOT_TOKEN": "123456:" + "A" * 35,
+        "CXBOT_API_BASE_URL": "http://127.0.0.1:1/bot",  # never reached: the database first
+        "CXBOT_DATABASE_URL": url,
+        "CXBOT_DB_WAIT": wait,
+        "PYTHONPATH": str(ROOT),
+    }
+
+
 def test_the_delays_double_from_one_second_to_thirty() -> None:
     assert list(islice(retry_delays(), 8)) == [1, 2, 4, 8, 16, 30, 30, 30]
 
@@ -107,15 +120,7 @@ async def test_no_wait_means_one_attempt() -> None:
     "command", [["run"], ["webhook", "--url", "https://bot.example.org/tg"]], ids=lambda c: c[0]
 )
 def test_the_bot_waits_then_exits_1_with_one_line(tmp_path: Path, command: list[str]) -> None:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "TELEGRAM_BOT_TOKEN": "123456:" + "A" * 35,
-        "CXBOT_API_BASE_URL": "http://127.0.0.1:1/bot",  # never reached: the database first
-        "CXBOT_DATABASE_URL": UNREACHABLE,
-        "CXBOT_DB_WAIT": "1.5",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = bot_env(tmp_path, UNREACHABLE, wait="1.5")
     result = subprocess.run(
         [sys.executable, "-m", "bot", *command],
         capture_output=True, text=True, cwd=tmp_path, timeout=60, env=env,
@@ -185,18 +190,6 @@ async def test_workers_starting_together_on_postgresql_all_migrate(tmp_path: Pat
 # ------------------------------------------------- an SQLite file the bot cannot write (issue 16)
 
 
-def sqlite_env(tmp_path: Path, url: str) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "TELEGRAM_BOT_TOKEN": "123456:" + "A" * 35,
-        "CXBOT_API_BASE_URL": "http://127.0.0.1:1/bot",  # never reached: the database first
-        "CXBOT_DATABASE_URL": url,
-        "CXBOT_DB_WAIT": "30",
-        "PYTHONPATH": str(ROOT),
-    }
-
-
 def test_a_missing_database_directory_stops_the_bot_at_once_with_one_line(tmp_path: Path) -> None:
     missing = tmp_path / "data"
     url = f"sqlite+aiosqlite:///{missing}/cxbot.sqlite3"
@@ -204,7 +197,7 @@ def test_a_missing_database_directory_stops_the_bot_at_once_with_one_line(tmp_pa
         result = subprocess.run(
             [sys.executable, "-m", "bot", *command],
             capture_output=True, text=True, cwd=tmp_path, timeout=25,  # no 30 s of retries
-            env=sqlite_env(tmp_path, url),
+            env=bot_env(tmp_path, url, wait="30"),
         )  # fmt: skip
         why = f"database directory {missing} does not exist: create it or mount a volume there"
         assert result.returncode == 1, command
@@ -269,7 +262,7 @@ def test_a_root_owned_data_directory_stops_an_unprivileged_bot_with_one_line() -
         os.chmod(base, 0o755)
         data = Path(base) / "data"
         data.mkdir(mode=0o755)
-        env = sqlite_env(Path(base), f"sqlite+aiosqlite:///{data}/cxbot.sqlite3")
+        env = bot_env(Path(base), f"sqlite+aiosqlite:///{data}/cxbot.sqlite3", wait="30")
         result = subprocess.run(
             [sys.executable, "-m", "bot", "run"], user=65534, group=65534, env=env,
             capture_output=True, text=True, cwd="/", timeout=25,
