@@ -221,7 +221,9 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         in between, so the stamped starts never break the window. With a shared budget the
         database checks and stamps, for all instances. True if it had to wait."""
         waited = False
-        while (wait := await self._shared("start")) is not None:
+        # Only after the shared reservation succeeded: a database that just failed is not
+        # asked again for the same send.
+        while not self._shared_failed and (wait := await self._shared("start")) is not None:
             if wait <= 0:
                 return waited
             waited = True

@@ -160,3 +160,71 @@ def test_the_bot_limits_sends_when_it_talks_to_telegram(tmp_path) -> None:
     app = build_application(make_settings(url), OfflineRequest(), rate_limit=True)
     assert isinstance(app.bot.rate_limiter, TelegramRateLimiter)
     assert build_application(make_settings(url), OfflineRequest()).bot.rate_limiter is None
+
+
+class FakeShared:
+    """A shared budget that answers from scripts: reservations' waits, starts' waits, or
+    an error for every step while ``down``."""
+
+    def __init__(self, *, starts: list[float] | None = None, down: bool = False) -> None:
+        self.starts = list(starts or [])
+        self.down = down
+        self.calls: list[str] = []
+
+    async def reserve(self) -> float:
+        self.calls.append("reserve")
+        if self.down:
+            raise ConnectionRefusedError
+        return 0.0
+
+    async def start(self) -> float:
+        self.calls.append("start")
+        if self.down:
+            raise ConnectionRefusedError
+        return self.starts.pop(0) if self.starts else 0.0
+
+
+def paced(shared: FakeShared) -> tuple[TelegramRateLimiter, list[float]]:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    return TelegramRateLimiter(shared=shared, clock=Clock(), sleep=sleep), slept
+
+
+async def test_a_shared_start_without_room_waits_and_asks_again() -> None:
+    shared = FakeShared(starts=[0.25, 0.125])
+    limiter, slept = paced(shared)
+
+    async def send() -> str:
+        return "sent"
+
+    assert await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 7}, None) == (
+        "sent"
+    )
+    assert shared.calls == ["reserve", "start", "start", "start"]
+    assert slept == [0.25, 0.125] and limiter.limited == 1
+    assert list(limiter._started) == []  # the database stamped the start, not the instance
+
+
+async def test_a_shared_budget_that_fails_leaves_the_instance_pacing_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    shared = FakeShared(down=True)
+    limiter, _slept = paced(shared)
+
+    async def send() -> str:
+        return "sent"
+
+    for chat in (7, 8, 9):
+        await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": chat}, None)
+    assert shared.calls == ["reserve"] * 3  # its start step is not asked after a failure
+    assert len(limiter._started) == 3 and len(limiter._slots) == 3  # its own window instead
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.ratelimit"]
+    assert warnings == [
+        "the shared send budget is unavailable (ConnectionRefusedError): pacing alone"
+    ]
+    shared.down = False  # back: the next send uses it again
+    await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 10}, None)
+    assert shared.calls[3:] == ["reserve", "start"] and len(limiter._started) == 3
