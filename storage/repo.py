@@ -492,6 +492,27 @@ async def cancel_reminders(
     )
 
 
+async def replan_reminders(
+    session: AsyncSession, *, exchange_id: int, kind: str, due: Collection[tuple[int, datetime]]
+) -> None:
+    """Replace the exchange's unsent reminders of ``kind`` by new ones: (user, due time).
+    The old rows are deleted, not cancelled: a plan made twice at one moment would repeat
+    their (exchange, user, kind, time)."""
+    await session.execute(
+        delete(Reminder)
+        .where(
+            Reminder.exchange_id == exchange_id,
+            Reminder.kind == kind,
+            Reminder.sent_at.is_(None),  # type: ignore[union-attr]
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.add_all(
+        Reminder(user_id=user_id, exchange_id=exchange_id, kind=kind, due_at=at)
+        for user_id, at in due
+    )
+
+
 async def first_due(session: AsyncSession, *, kind: str) -> datetime | None:
     """When the earliest unsent reminder of ``kind`` is due (the demo's time jumps)."""
     return (

@@ -4,7 +4,7 @@ calendar files, goals and agenda, reminders, did it happen, the closing report, 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -342,7 +342,14 @@ async def test_dates_can_be_countered_and_a_postponed_visit_is_replanned(
     assert ex.phase == Phase.PLANNING and ex.start_date is None
     assert ex.happened_reason == "travel"
     pending = [r for r in await reminders(bot) if r.sent_at is None and r.cancelled_at is None]
-    assert pending == []
+    # The visit's reminders are gone; only the nudges for new dates remain (a week and three
+    # weeks on, to both).
+    assert sorted((r.kind, r.due_at - clock.now()) for r in pending) == [
+        ("stalled", timedelta(days=7)),
+        ("stalled", timedelta(days=7)),
+        ("stalled", timedelta(days=21)),
+        ("stalled", timedelta(days=21)),
+    ]
     await bot.press(anna, "Propose dates")
     r = await bot.send(anna, "7.6.2027 - 11.6.2027")
     assert "4 working days" in r.text  # 10 June is a holiday in Portugal

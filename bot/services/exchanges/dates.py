@@ -20,17 +20,18 @@ from bot.services.exchanges.lifecycle import Act
 from bot.services.exchanges.view import dates_line
 from bot.services.profile_text import InputError
 from bot.services.schedule import visit_reminders
-from bot.services.ui import Button, Document, Reply, esc
+from bot.services.ui import Button, Document, Keyboard, Reply, esc
 from bot.services.visit_dates import parse_visit_dates
 from storage import repo
-from storage.models import Phase, Quality, Reminder
+from storage.models import Exchange, Phase, Quality, Reminder
 
 
 class DatesMixin(ExchangeBase):
     """Proposing and confirming the dates of the visit."""
 
-    def _ask_dates(self, x: XCtx, validated: bool = False) -> None:
-        """Tell both sides to agree on dates (after the match, or its validation)."""
+    async def _ask_dates(self, x: XCtx, validated: bool = False) -> None:
+        """Tell both sides to agree on dates (after the match, or its validation), and
+        nudge them if no dates come."""
 
         def intro() -> str:
             if not validated:
@@ -68,6 +69,7 @@ class DatesMixin(ExchangeBase):
                 ).format(visitor=esc(x.visitor_profile.organisation))
             ),
         )
+        await self._plan_nudges(x)
 
     def _host_region(self, x: XCtx) -> str | None:
         """The ``holidays`` subdivision of the host's city (its Land, community, …), if any."""
@@ -205,16 +207,9 @@ class DatesMixin(ExchangeBase):
                 + "\n\n"
                 + summary()
             ),
-            lambda: [
-                [Button("✅ " + _("Confirm dates"), callbacks.button(Act.CONFIRM_DATES, ex.id))],
-                [
-                    Button(
-                        "📅 " + _("Propose other dates"),
-                        callbacks.button(Act.PROPOSE_DATES, ex.id),
-                    )
-                ],
-            ],
+            lambda: confirm_keyboard(ex),
         )
+        await self._plan_nudges(x)  # now the other side's turn
 
     async def _confirm_dates(self, x: XCtx, user_id: int) -> bool:
         ex = x.ex
@@ -308,6 +303,14 @@ class DatesMixin(ExchangeBase):
                         due_at=due,
                     )
                 )
+
+
+def confirm_keyboard(ex: Exchange) -> Keyboard:
+    """What the side asked to confirm proposed dates may press."""
+    return [
+        [Button("✅ " + _("Confirm dates"), callbacks.button(Act.CONFIRM_DATES, ex.id))],
+        [Button("📅 " + _("Propose other dates"), callbacks.button(Act.PROPOSE_DATES, ex.id))],
+    ]
 
 
 def _short_range(start: date, end: date) -> str:

@@ -72,6 +72,7 @@ class DirectionMixin(ExchangeBase):
             ),
             lambda: [*buttons(Act.AGREE_TRAVEL, x.ex), *buttons(Act.CHOOSE_TRAVEL, x.ex)],
         )
+        await self._plan_nudges(x)  # now the other side's turn
         return True
 
     async def _agree_travel(self, x: XCtx, user_id: int) -> bool:

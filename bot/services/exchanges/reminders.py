@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.i18n import _, language_of, use_language
 from bot.services.exchanges.base import ExchangeBase, XCtx
 from bot.services.exchanges.lifecycle import Act
+from bot.services.exchanges.nudges import STALLED
 from bot.services.exchanges.view import QUALITY_LABELS, buttons, dates_line
 from bot.services.schedule import describe_offset
 from bot.services.ui import Keyboard, Notice, Reply, esc
@@ -51,6 +52,8 @@ class RemindersMixin(ExchangeBase):
 
     def _reminder_reply(self, x: XCtx, visitor: bool, kind: str, now: datetime) -> Reply | None:
         ex = x.ex
+        if kind == STALLED:
+            return self._stalled_reply(x, x.visitor.id if visitor else x.host.id)
         peer = x.host_profile if visitor else x.visitor_profile
         today = now.astimezone(self.clock.tz).date()
         if kind == "before":

@@ -148,7 +148,7 @@ class ReviewMixin(ExchangeBase):
                 x, "match_approved", expect={"phase": Phase.APPROVAL}, phase=Phase.PLANNING
             ):
                 return False
-            self._ask_dates(x, validated=True)
+            await self._ask_dates(x, validated=True)
             return True
         if not await self._move(
             x,

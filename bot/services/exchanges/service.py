@@ -40,6 +40,7 @@ from bot.services.exchanges.direction import DirectionMixin
 from bot.services.exchanges.finalisation import FinalisationMixin
 from bot.services.exchanges.leave import LeaveMixin
 from bot.services.exchanges.lifecycle import CLOSED, DONE, EARLY, OWN, Act, check, offered
+from bot.services.exchanges.nudges import NudgesMixin
 from bot.services.exchanges.quality import QualityMixin
 from bot.services.exchanges.reminders import RemindersMixin
 from bot.services.exchanges.review import MATCH, ReviewMixin
@@ -83,6 +84,7 @@ class Exchanges(
     ReviewMixin,
     FinalisationMixin,
     RemindersMixin,
+    NudgesMixin,
     LeaveMixin,
 ):
     """The exchange lifecycle for participants (and, through ``ReviewMixin``, for staff)."""
@@ -132,6 +134,7 @@ class Exchanges(
         x = XCtx(unit, ex, vu, vp, hu, hp, actor)
         if choose:
             self._ask_direction(x)
+            await self._plan_nudges(x)
         else:
             await self._begin(x)
         mine = x.send()
@@ -155,7 +158,7 @@ class Exchanges(
             )
             await self._staff(x, [ex.visitor_partnership_id], lambda: [self._card(x, MATCH)])
         else:
-            self._ask_dates(x)
+            await self._ask_dates(x)
 
     # ----------------------------------------------------------------- /exchange
 

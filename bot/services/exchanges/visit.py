@@ -101,6 +101,7 @@ class VisitMixin(ExchangeBase):
                     "dates; I will ask you to confirm them."
                 ).format(visitor=f"<b>{esc(x.visitor_profile.organisation)}</b>"),
             )
+            await self._plan_nudges(x)  # no new dates yet
             return True
         await repo.cancel_reminders(session, exchange_id=ex.id or 0, now=now)
         if not await self._move(
