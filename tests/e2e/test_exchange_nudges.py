@@ -154,5 +154,5 @@ async def test_a_postponed_visit_is_nudged_for_new_dates(
     clock.advance(timedelta(days=7) + HOURS)
     await dispatch(bot.app)
     nudges = [t for t in since(bot, visitor, before[visitor.id]) if t.startswith("⏳")]
-    words = "waiting for the dates" if lang == "en" else "wartet auf die Daten"
+    words = "waiting for the dates" if lang == "en" else "wartet auf die Termine"
     assert len(nudges) == 1 and words in nudges[0]
