@@ -160,7 +160,16 @@ async def answer_inline(update: Update, inline: Inline) -> None:
         if inline.button and inline.start
         else None
     )
-    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True, button=button)
+    await query.answer(
+        results,
+        cache_time=INLINE_CACHE_SECONDS,
+        is_personal=True,
+        button=button,
+        # None, not "", for the last page: with Defaults set, PTB 22's ExtBot turns a top-level
+        # "" into [] (an empty sequence passes its check for poll options), which Telegram
+        # would take for an offset "[]" and ask for again. Left out, the list simply ends.
+        next_offset=inline.next_offset or None,
+    )
 
 
 async def _replace(bot: Bot, chat_id: int, reply: Reply) -> None:

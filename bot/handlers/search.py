@@ -57,7 +57,7 @@ async def inline_query(update: Update, context: Context, unit: Unit) -> Outcome:
     """``@bot words``: organisations that fit, each with a link to its profile (no chat: the
     answer goes to the inline query)."""
     query = update.inline_query
-    return await context.services.search.inline(unit, query.from_user.id, query.query)
+    return await context.services.search.inline(unit, query.from_user.id, query.query, query.offset)
 
 
 def register(app: Application) -> None:

@@ -112,6 +112,7 @@ class Inline:
     articles: list[Article] = field(default_factory=list)
     button: str = ""
     start: str = ""
+    next_offset: str = ""  # where the next page starts ("": no more)
 
 
 @dataclass

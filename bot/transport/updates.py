@@ -121,11 +121,12 @@ class UpdateFactory:
         return self._update(edited_message=msg)
 
     # ------------------------------------------------------------------ inline queries
-    def inline_query(self, user: FakeUser, query: str) -> Update:
+    def inline_query(self, user: FakeUser, query: str, offset: str = "") -> Update:
         """``@bot query`` typed in any chat: no chat, and Telegram does not count it as
-        starting the bot (the sender is not met)."""
+        starting the bot (the sender is not met). ``offset``: the next page, as Telegram asks
+        for it with the ``next_offset`` of the answer before."""
         number = next(self._callback_ids)
-        inline = {"id": f"iq{number}", "from": user.to_dict(), "query": query, "offset": ""}
+        inline = {"id": f"iq{number}", "from": user.to_dict(), "query": query, "offset": offset}
         return self._update(inline_query=inline)
 
     # ------------------------------------------------------------------ callback queries

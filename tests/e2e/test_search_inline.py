@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import pytest
+
 from bot.transport import telegram_html
 from bot.transport.driver import BotDriver
 from bot.transport.offline import ApiCall
@@ -18,10 +20,11 @@ from tests.helpers import register
 MANAGER = FakeUser(id=7_310_043_100, first_name="Mara", username="mara_cm", language_code="en")
 
 
-async def inline(bot: BotDriver, user: FakeUser, query: str) -> dict[str, Any]:
-    """Type ``@bot query``; the parameters of the bot's answerInlineQuery."""
+async def inline(bot: BotDriver, user: FakeUser, query: str, offset: str = "") -> dict[str, Any]:
+    """Type ``@bot query`` (or scroll to the page at ``offset``); the parameters of the bot's
+    answerInlineQuery."""
     before = len(bot.transport.calls)
-    await bot.app.process_update(bot.updates.inline_query(user, query))
+    await bot.app.process_update(bot.updates.inline_query(user, query, offset))
     calls: list[ApiCall] = [
         c for c in bot.transport.calls[before:] if c.method == "answerInlineQuery"
     ]
@@ -133,3 +136,28 @@ async def test_a_forged_link_shows_nothing(bot: BotDriver, anna: FakeUser) -> No
         r = await bot.send(anna, f"/start {payload}")
         assert "not available" in r.text or "Welcome back" in r.text
         assert "Additive Lab Torino" not in r.text
+
+
+async def test_inline_results_come_a_page_at_a_time_up_to_a_limit(
+    bot: BotDriver, anna: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services.search import service
+
+    await register(bot, anna)
+    for user, answers in (PORTO, BERLIN, LYON):
+        await register(bot, user, **answers)
+    await register(bot, LUCA, **LUCA_ANSWERS)
+    everything = titles(await inline(bot, anna, "3D-Druck"))
+    assert len(everything) == 4
+    monkeypatch.setattr(service, "INLINE_RESULTS", 2)
+    first = await inline(bot, anna, "3D-Druck")
+    assert titles(first) == everything[:2] and first["next_offset"] == "2"
+    second = await inline(bot, anna, "3D-Druck", offset=first["next_offset"])
+    assert titles(second) == everything[2:] and "next_offset" not in second  # the last page
+    # An offset we never gave (forged, or from another query) starts again at the top.
+    for forged in ("x", "-2", "1", "2e3", "٢", "99999999999999999999"):
+        assert titles(await inline(bot, anna, "3D-Druck", offset=forged)) == everything[:2]
+    # However many fit, no more than INLINE_MAX are listed over all pages.
+    monkeypatch.setattr(service, "INLINE_MAX", 2)
+    capped = await inline(bot, anna, "3D-Druck")
+    assert titles(capped) == everything[:2] and "next_offset" not in capped

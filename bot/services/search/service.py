@@ -36,7 +36,8 @@ from storage.models import Proposal, Review, User
 from storage.models import ProposalSide as Side
 
 SAVED = "search"  # where the search shown is kept (``state_data``)
-INLINE_RESULTS = 10  # organisations listed in inline mode
+INLINE_RESULTS = 10  # organisations listed in inline mode, one page at a time
+INLINE_MAX = 50  # ... at most, over all its pages: a query, not a way to list everyone
 MAP_PINS = 30  # organisations on a search's map (the first, as numbered in the list)
 INLINE_START = "inline"  # the /start payload of inline mode's button (no kind: a plain start)
 # The criteria as kept in ``state_data`` and in the callback data's steps.
@@ -215,11 +216,13 @@ class Search:
 
     # ----------------------------------------------------------------- inline mode
 
-    async def inline(self, unit: Unit, user_id: int, text: str) -> Outcome:
-        """``@bot words`` in any chat: up to ``INLINE_RESULTS`` validated organisations that
-        are not paused and fit the words (no names, no contacts), each with a link to its
-        profile in the bot. Only for participants with a complete profile and staff: the
-        profiles were entrusted to the scheme, not to everyone on Telegram."""
+    async def inline(self, unit: Unit, user_id: int, text: str, offset: str = "") -> Outcome:
+        """``@bot words`` in any chat: validated organisations that are not paused and fit
+        the words (no names, no contacts), each with a link to its profile in the bot,
+        ``INLINE_RESULTS`` a page (Telegram asks for the next page with the ``offset`` we
+        gave, as the list is scrolled), ``INLINE_MAX`` in all. Only for participants with a
+        complete profile and staff: the profiles were entrusted to the scheme, not to
+        everyone on Telegram."""
         if not await self._may_share(unit, user_id):
             button = _("Register with cxbot to share profiles")
             return Outcome(inline=Inline(button=button, start=INLINE_START))
@@ -232,11 +235,14 @@ class Search:
         names: dict[str, str] = {}
         if not concepts:
             names = await self._names(pop, exclude=None)
+        start = inline_offset(offset)
+        end = min(start + INLINE_RESULTS, INLINE_MAX)
         found = organisations(
-            pop.index, concepts, words, names=names, limit=INLINE_RESULTS, exclude=key(user_id)
+            pop.index, concepts, words, names=names, limit=end + 1, exclude=key(user_id)
         )
+        more = len(found) > end and end < INLINE_MAX
         articles = []
-        for peer_key in found:
+        for peer_key in found[start:end]:
             profile = await pop.profile(int(peer_key))
             token = self.links.organisation(profile.user_id)
             url = ""
@@ -252,7 +258,9 @@ class Search:
                     url,
                 )
             )
-        return Outcome(inline=Inline(articles, _("Open cxbot"), INLINE_START))
+        return Outcome(
+            inline=Inline(articles, _("Open cxbot"), INLINE_START, str(end) if more else "")
+        )
 
     async def _may_share(self, unit: Unit, user_id: int) -> bool:
         _user, profile = await repo.get_user_and_profile(unit.session, user_id=user_id)
@@ -379,3 +387,12 @@ class Search:
 
 def _ended(p: Proposal) -> bool:
     return p.closed_at is not None and p.matched_at is None
+
+
+def inline_offset(offset: str) -> int:
+    """Where the page an inline query asks for starts: the offset we gave with the last page
+    (a number of results), 0 for the first page and for anything we did not give."""
+    if not offset.isascii() or not offset.isdigit():
+        return 0
+    start = int(offset[:4])
+    return start if start < INLINE_MAX and start % INLINE_RESULTS == 0 else 0
