@@ -57,7 +57,7 @@ Dir::State::status "$WORK/apt/status";
 Dir::Cache "$WORK/apt/cache";
 Dir::Etc::SourceList "$WORK/apt/sources.list";
 Dir::Etc::SourceParts "/nonexistent";
-APT::Architecture "amd64";
+APT::Architecture "$(dpkg --print-architecture)";
 APT::Sandbox::User "root";
 EOF
 export APT_CONFIG="$WORK/apt/apt.conf"
