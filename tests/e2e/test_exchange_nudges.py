@@ -29,6 +29,15 @@ def seen(bot: BotDriver, *users: FakeUser) -> dict[int, int]:
     return {u.id: len(bot.transport.messages(u.id)) for u in users}
 
 
+async def both_ways(bot: BotDriver, user: FakeUser, **answers: object) -> None:
+    """``user`` (in their language) and Rita both visit and host, and both are interested."""
+    await register(bot, user, role="both", **answers)
+    await register(bot, RITA, **{**RITA_ANSWERS, "role": "both"})
+    await bot.send(user, "/matches")
+    await bot.press(user, "👍")
+    await bot.press(RITA, "👍")
+
+
 async def pending(bot: BotDriver) -> list[Reminder]:
     return [r for r in await reminders(bot) if r.sent_at is None and r.cancelled_at is None]
 
@@ -114,11 +123,7 @@ async def test_a_step_taken_before_the_nudge_makes_it_moot(
 async def test_in_german_with_a_hostile_organisation_name(
     bot: BotDriver, jonas: FakeUser, clock: FixedClock
 ) -> None:
-    await register(bot, jonas, role="both", organisation="Grüße & <i>Söhne</i> \u202eGmbH")
-    await register(bot, RITA, **{**RITA_ANSWERS, "role": "both"})
-    await bot.send(jonas, "/matches")
-    await bot.press(jonas, "Interessiert")
-    await bot.press(RITA, "Interested")
+    await both_ways(bot, jonas, organisation="Grüße & <i>Söhne</i> \u202eGmbH")
     before = seen(bot, RITA, jonas)
     clock.advance(timedelta(days=7) + HOURS)
     assert await dispatch(bot.app) == 2
@@ -135,11 +140,7 @@ async def test_a_postponed_visit_is_nudged_for_new_dates(
     bot: BotDriver, anna: FakeUser, jonas: FakeUser, clock: FixedClock, lang: str
 ) -> None:
     visitor = anna if lang == "en" else jonas
-    await register(bot, visitor, role="both")
-    await register(bot, RITA, **{**RITA_ANSWERS, "role": "both"})
-    await bot.send(visitor, "/matches")
-    await bot.press(visitor, "👍")
-    await bot.press(RITA, "👍")
+    await both_ways(bot, visitor)
     await bot.press(visitor, "✈️")
     await bot.press(RITA, "✅")
     await bot.press(visitor, "📅")
