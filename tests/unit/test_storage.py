@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from storage import repo, repo_population
 from storage.db import Database
@@ -188,4 +188,38 @@ async def test_updates_dropped_in_a_flood_are_marked_handled_in_one_statement(
     async with db.session() as session:
         left = await repo_delivery.unhandled_updates(session)
     assert [p["update_id"] for p in left] == [BIG_ID + 3, BIG_ID + 4]  # a restart runs only these
+    await db.dispose()
+
+
+async def test_exchanges_waiting_before_nudges_existed_get_them(db_url: str) -> None:
+    """Migration 0016: exchanges waiting for who travels or for dates are nudged 7 and 21
+    days after the upgrade, both sides; the others get nothing."""
+    from datetime import timedelta
+
+    from storage.models import Exchange, Reminder
+
+    db = Database(db_url)
+    await db.upgrade("0015")
+    async with db.session() as s:
+        for uid in (1, 2, 3, 4, 5, 6):
+            s.add(User(id=uid, consent="given"))
+        await s.flush()
+        s.add(Exchange(id=1, visitor_id=1, host_id=2, phase="direction"))
+        s.add(Exchange(id=2, visitor_id=3, host_id=4, phase="planning"))
+        s.add(Exchange(id=3, visitor_id=5, host_id=6, phase="visiting"))
+        await s.commit()
+    before = datetime.now(UTC)
+    await db.upgrade()
+    async with db.session() as s:
+        rows = (await s.execute(select(Reminder).order_by(Reminder.id))).scalars().all()
+    assert sorted((r.exchange_id, r.user_id, r.kind) for r in rows) == sorted(
+        (x, u, "stalled") for x, users in ((1, (1, 2)), (2, (3, 4))) for u in users for _ in (7, 21)
+    )
+    for row in rows:
+        waited = row.due_at - before
+        assert timedelta(days=7) - timedelta(minutes=5) < waited < timedelta(days=21, minutes=5)
+    assert sorted({round((r.due_at - before) / timedelta(days=1)) for r in rows}) == [7, 21]
+    async with db.session() as s:  # the dispatcher finds them when due, as any reminder
+        due = await repo.take_due_reminders(s, now=before + timedelta(days=8), events=False)
+        assert sorted((r.exchange_id, r.user_id) for r in due) == [(1, 1), (1, 2), (2, 3), (2, 4)]
     await db.dispose()
