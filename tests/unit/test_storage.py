@@ -207,11 +207,19 @@ async def test_exchanges_waiting_before_nudges_existed_get_them(db_url: str) -> 
         s.add(Exchange(id=1, visitor_id=1, host_id=2, phase="direction"))
         s.add(Exchange(id=2, visitor_id=3, host_id=4, phase="planning"))
         s.add(Exchange(id=3, visitor_id=5, host_id=6, phase="visiting"))
+        s.add(Exchange(id=4, visitor_id=6, host_id=5, phase="planning"))
+        await s.flush()
+        # Nudged already (by the bot since 0015): left as it is.
+        planned = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+        s.add(Reminder(user_id=6, exchange_id=4, kind="stalled", due_at=planned))
         await s.commit()
     before = datetime.now(UTC)
     await db.upgrade()
     async with db.session() as s:
         rows = (await s.execute(select(Reminder).order_by(Reminder.id))).scalars().all()
+    [kept] = [r for r in rows if r.exchange_id == 4]
+    assert kept.due_at == planned
+    rows = [r for r in rows if r.exchange_id != 4]
     assert sorted((r.exchange_id, r.user_id, r.kind) for r in rows) == sorted(
         (x, u, "stalled") for x, users in ((1, (1, 2)), (2, (3, 4))) for u in users for _ in (7, 21)
     )
@@ -221,5 +229,11 @@ async def test_exchanges_waiting_before_nudges_existed_get_them(db_url: str) -> 
     assert sorted({round((r.due_at - before) / timedelta(days=1)) for r in rows}) == [7, 21]
     async with db.session() as s:  # the dispatcher finds them when due, as any reminder
         due = await repo.take_due_reminders(s, now=before + timedelta(days=8), events=False)
-        assert sorted((r.exchange_id, r.user_id) for r in due) == [(1, 1), (1, 2), (2, 3), (2, 4)]
+        assert sorted((r.exchange_id, r.user_id) for r in due) == [
+            (1, 1),
+            (1, 2),
+            (2, 3),
+            (2, 4),
+            (4, 6),
+        ]
     await db.dispose()

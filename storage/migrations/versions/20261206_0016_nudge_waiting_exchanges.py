@@ -38,6 +38,7 @@ reminder = sa.table(
     sa.column("kind", sa.String()),
     sa.column("due_at", sqlmodel.sql.sqltypes.UTCDateTime()),
     sa.column("sent_at", sqlmodel.sql.sqltypes.UTCDateTime()),
+    sa.column("cancelled_at", sqlmodel.sql.sqltypes.UTCDateTime()),
     sa.column("created_at", sqlmodel.sql.sqltypes.UTCDateTime()),
 )
 
@@ -46,7 +47,14 @@ def upgrade() -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     waiting = op.get_bind().execute(
         sa.select(exchange.c.id, exchange.c.visitor_id, exchange.c.host_id).where(
-            exchange.c.phase.in_(WAITING)
+            exchange.c.phase.in_(WAITING),
+            # one that already has its nudges (planned by the bot since 0015) keeps them
+            ~sa.exists().where(
+                reminder.c.exchange_id == exchange.c.id,
+                reminder.c.kind == KIND,
+                reminder.c.sent_at.is_(None),
+                reminder.c.cancelled_at.is_(None),
+            ),
         )
     )
     rows = [
