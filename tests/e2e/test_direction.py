@@ -4,6 +4,9 @@ the other way round), and only then does the exchange go to validation or to the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from sqlalchemy import select
 
 from bot.context import services_of
@@ -22,15 +25,23 @@ async def exchange(bot: BotDriver) -> Exchange:
         return ex
 
 
-async def both_match(bot: BotDriver, anna: FakeUser, **extra: object) -> None:
-    """Anna and Rita both offer to visit and to host, and both are interested."""
-    await register(bot, anna, role="both", **extra)
+async def both_match(
+    bot: BotDriver,
+    anna: FakeUser,
+    own: Mapping[str, object] = MappingProxyType({}),
+    interested: str = "Interested",
+    **extra: object,
+) -> None:
+    """Anna (or another user, pressing ``interested`` in their language) and Rita both offer
+    to visit and to host, and both are interested. ``extra``: answers of both (a partnership:
+    its staff approve them); ``own``: answers of Anna's alone."""
+    await register(bot, anna, role="both", **extra, **own)
     await register(bot, RITA, **{**RITA_ANSWERS, "role": "both", **extra})
     if extra:
         await bot.press(SARA, "Approve")
         await bot.press(SARA, "Approve")
     await bot.send(anna, "/matches")
-    await bot.press(anna, "Interested")
+    await bot.press(anna, interested)
     await bot.press(RITA, "Interested")
 
 
@@ -92,11 +103,7 @@ async def test_the_chosen_visitors_partnership_validates(bot: BotDriver, anna: F
 
 
 async def test_in_german(bot: BotDriver, jonas: FakeUser) -> None:
-    await register(bot, jonas, role="both")
-    await register(bot, RITA, **{**RITA_ANSWERS, "role": "both"})
-    await bot.send(jonas, "/matches")
-    await bot.press(jonas, "Interessiert")
-    await bot.press(RITA, "Interested")
+    await both_match(bot, jonas, interested="Interessiert")
     question = bot.transport.messages(jonas.id)[-1]
     assert "Wer reist" in (question.text or "")
     assert question.button_texts() == ["✈️ Wir reisen zu ihnen", "🏠 Sie kommen zu uns"]

@@ -15,8 +15,6 @@ from bot.transport.updates import FakeUser
 from storage.models import Phase, Reminder
 from tests.e2e.test_direction import RITA, both_match, exchange
 from tests.e2e.test_exchange import at, reminders
-from tests.e2e.test_matching import RITA_ANSWERS
-from tests.helpers import register
 
 HOURS = timedelta(hours=1)
 
@@ -29,13 +27,13 @@ def seen(bot: BotDriver, *users: FakeUser) -> dict[int, int]:
     return {u.id: len(bot.transport.messages(u.id)) for u in users}
 
 
-async def both_ways(bot: BotDriver, user: FakeUser, **answers: object) -> None:
-    """``user`` (in their language) and Rita both visit and host, and both are interested."""
-    await register(bot, user, role="both", **answers)
-    await register(bot, RITA, **{**RITA_ANSWERS, "role": "both"})
-    await bot.send(user, "/matches")
-    await bot.press(user, "👍")
-    await bot.press(RITA, "👍")
+async def dates_agreed(bot: BotDriver, visitor: FakeUser) -> None:
+    """After the match: ``visitor`` travels, 1 to 5 March 2027 (buttons in any language)."""
+    await bot.press(visitor, "✈️")
+    await bot.press(RITA, "✅")
+    await bot.press(visitor, "📅")
+    await bot.send(visitor, "2027-03-01 - 2027-03-05")
+    await bot.press(RITA, "✅")
 
 
 async def pending(bot: BotDriver) -> list[Reminder]:
@@ -107,11 +105,7 @@ async def test_a_step_taken_before_the_nudge_makes_it_moot(
     bot: BotDriver, anna: FakeUser, clock: FixedClock
 ) -> None:
     await both_match(bot, anna)
-    await bot.press(anna, "We travel to them")
-    await bot.press(RITA, "Agreed")
-    await bot.press(anna, "Propose dates")
-    await bot.send(anna, "2027-03-01 - 2027-03-05")
-    await bot.press(RITA, "Confirm dates")
+    await dates_agreed(bot, anna)
     before = seen(bot, anna, RITA)
     clock.advance(timedelta(days=22))
     await dispatch(bot.app)
@@ -123,7 +117,8 @@ async def test_a_step_taken_before_the_nudge_makes_it_moot(
 async def test_in_german_with_a_hostile_organisation_name(
     bot: BotDriver, jonas: FakeUser, clock: FixedClock
 ) -> None:
-    await both_ways(bot, jonas, organisation="Grüße & <i>Söhne</i> \u202eGmbH")
+    hostile = {"organisation": "Grüße & <i>Söhne</i> \u202eGmbH"}
+    await both_match(bot, jonas, own=hostile, interested="Interessiert")
     before = seen(bot, RITA, jonas)
     clock.advance(timedelta(days=7) + HOURS)
     assert await dispatch(bot.app) == 2
@@ -140,12 +135,8 @@ async def test_a_postponed_visit_is_nudged_for_new_dates(
     bot: BotDriver, anna: FakeUser, jonas: FakeUser, clock: FixedClock, lang: str
 ) -> None:
     visitor = anna if lang == "en" else jonas
-    await both_ways(bot, visitor)
-    await bot.press(visitor, "✈️")
-    await bot.press(RITA, "✅")
-    await bot.press(visitor, "📅")
-    await bot.send(visitor, "2027-03-01 - 2027-03-05")
-    await bot.press(RITA, "✅")
+    await both_match(bot, visitor, interested="Interested" if lang == "en" else "Interessiert")
+    await dates_agreed(bot, visitor)
     at(clock, datetime(2027, 3, 6, 10, 0, tzinfo=UTC))  # the day after the visit
     await dispatch(bot.app)  # the reminders before it, and "did it take place?"
     await bot.press(visitor, "🔁")  # it was postponed
