@@ -12,9 +12,9 @@ from bot.i18n import _
 from bot.services.exchanges.base import ExchangeBase, XCtx
 from bot.services.exchanges.lifecycle import Act
 from bot.services.exchanges.view import buttons
-from bot.services.ui import Reply, esc
+from bot.services.ui import Keyboard, Reply, esc
 from storage import repo
-from storage.models import Phase
+from storage.models import Exchange, Phase
 
 
 class DirectionMixin(ExchangeBase):
@@ -70,7 +70,7 @@ class DirectionMixin(ExchangeBase):
             lambda: _("{asker} proposes that {visitor} travels to {host}. Do you agree?").format(
                 asker=f"<b>{asker}</b>", visitor=f"<b>{travels}</b>", host=f"<b>{receives}</b>"
             ),
-            lambda: [*buttons(Act.AGREE_TRAVEL, x.ex), *buttons(Act.CHOOSE_TRAVEL, x.ex)],
+            lambda: answer_keyboard(x.ex),
         )
         await self._plan_nudges(x)  # now the other side's turn
         return True
@@ -96,3 +96,8 @@ class DirectionMixin(ExchangeBase):
     async def _begin(self, x: XCtx) -> None:
         """Creation part: validation by the visitor's partnership, or the dates."""
         raise NotImplementedError
+
+
+def answer_keyboard(ex: Exchange) -> Keyboard:
+    """What the side asked to agree to a direction may press: agree, or propose either way."""
+    return [*buttons(Act.AGREE_TRAVEL, ex), *buttons(Act.CHOOSE_TRAVEL, ex)]
