@@ -21,8 +21,11 @@ they share.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 _PREPARE = text(
     "INSERT INTO send_budget (slot, at, started) "
@@ -74,23 +77,26 @@ class SharedSendBudget:
             await connection.execute(_TRIM, {"last": self.slots - 1})
         self._ready = True
 
-    async def reserve(self) -> float:
-        """Take the next send slot of all instances; seconds until the send may start."""
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that holds the budget's turn (the advisory lock) until it ends."""
         if not self._ready:
             await self.prepare()
         async with self.engine.begin() as connection:
             await connection.execute(_TURN, {"key": TURN_LOCK})
+            yield connection
+
+    async def reserve(self) -> float:
+        """Take the next send slot of all instances; seconds until the send may start."""
+        async with self._turn() as connection:
             wait = (await connection.execute(_RESERVE, {"spacing": self.spacing})).scalar_one()
         return max(0.0, float(wait))
 
     async def start(self) -> float:
         """Stamp the send's real start if the window of real starts has room: 0.0; else
         stamp nothing and say how many seconds until it will have (then ask again)."""
-        if not self._ready:
-            await self.prepare()
-        async with self.engine.begin() as connection:
-            await connection.execute(_TURN, {"key": TURN_LOCK})
-            params = {"spacing": self.spacing}
+        params = {"spacing": self.spacing}
+        async with self._turn() as connection:
             if (await connection.execute(_START, params)).first() is not None:
                 return 0.0
             wait = (await connection.execute(_NEXT_START, params)).scalar_one()
